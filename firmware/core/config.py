@@ -1,0 +1,115 @@
+"""config.json: schema, defaults and validation with clear messages.
+
+The file keeps the original firmware's format ({"wifi":…,"network":…}) plus optional
+sections. A bad value is reported and replaced by its default; the file itself is
+never rewritten here.
+"""
+
+STR = "text"
+BOOL = "true or false"
+IP = "an IPv4 address like 192.168.0.250"
+INT = "a whole number"
+
+# (section, key, kind, default, max length or range)
+SCHEMA = (
+    ("wifi", "ssid", STR, "", 32),
+    ("wifi", "password", STR, "", 64),
+    ("network", "dhcp", BOOL, True, None),
+    ("network", "device_name", STR, "digimon", 32),
+    ("network", "ip", IP, "192.168.0.250", None),
+    ("network", "gateway", IP, "192.168.0.1", None),
+    ("network", "subnet", IP, "255.255.255.0", None),
+    ("web", "user", STR, "", 32),
+    ("web", "password", STR, "", 64),
+    ("homewizard", "open", BOOL, False, None),
+    ("p1", "baud", INT, 115200, (9600, 115200)),
+)
+
+
+def defaults():
+    cfg = {}
+    for section, key, _kind, default, _limit in SCHEMA:
+        cfg.setdefault(section, {})[key] = default
+    return cfg
+
+
+def _is_ip(v):
+    parts = v.split(".")
+    if len(parts) != 4:
+        return False
+    for p in parts:
+        if not p.isdigit() or int(p) > 255:
+            return False
+    return True
+
+
+def _check(kind, limit, v):
+    """None if v fits, else what is wrong with it."""
+    if kind == BOOL:
+        ok = v is True or v is False
+    elif kind == INT:
+        ok = type(v) is int and (limit is None or v in limit)
+        if type(v) is int and not ok:
+            return "must be one of %s" % ", ".join(str(x) for x in limit)
+    elif kind == IP:
+        ok = type(v) is str and _is_ip(v)
+    else:
+        ok = type(v) is str
+        if ok and limit and len(v) > limit:
+            return "is longer than %d characters" % limit
+    return None if ok else "must be " + kind
+
+
+def validate(obj):
+    """Parsed JSON -> (config, errors). errors is a list of messages for people."""
+    cfg = defaults()
+    errors = []
+    if not isinstance(obj, dict):
+        return cfg, ["config.json must hold a JSON object {...}"]
+    known = {}
+    for section, key, kind, _default, limit in SCHEMA:
+        known.setdefault(section, []).append(key)
+        sec = obj.get(section)
+        if sec is None:
+            continue
+        if not isinstance(sec, dict):
+            if key == known[section][0]:
+                errors.append('"%s" must be an object {...}' % section)
+            continue
+        if key in sec:
+            why = _check(kind, limit, sec[key])
+            if why:
+                errors.append('"%s.%s" %s; using the default' % (section, key, why))
+            else:
+                cfg[section][key] = sec[key]
+    for section in obj:
+        if section not in known:
+            errors.append('unknown section "%s" is ignored' % section)
+        elif isinstance(obj[section], dict):
+            for key in obj[section]:
+                if key not in known[section]:
+                    errors.append('unknown key "%s.%s" is ignored' % (section, key))
+    return cfg, errors
+
+
+def parse(text):
+    """config.json text -> (config, errors); invalid JSON gives the defaults."""
+    import json
+
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        return defaults(), ["config.json is not valid JSON (%s); using defaults" % e]
+    return validate(obj)
+
+
+def login(cfg):
+    """(user, password) for the web UI: web.user/password, else the WiFi SSID and
+    password as the original firmware did; None when neither is set."""
+    web = cfg["web"]
+    if web["user"] and web["password"]:
+        return web["user"], web["password"]
+    wifi = cfg["wifi"]
+    if wifi["ssid"] and wifi["password"]:
+        return wifi["ssid"], wifi["password"]
+    return None

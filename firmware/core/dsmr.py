@@ -1,0 +1,570 @@
+"""DSMR / e-MUCS P1 telegrams: framing with CRC check, and OBIS field parsing.
+
+Pure logic: no I/O, imports under CPython too. The hot path works in preallocated
+buffers: a telegram is framed into a bytearray, parsed in place, and its values land
+in a preallocated Reading (plain ints, scaled; text as offsets into the telegram).
+"""
+
+import gc
+from array import array
+
+MAX_TELEGRAM = 4096
+
+# The field table: one row per OBIS code; a new meter field is one row here.
+# It is text, parsed once at import into compact arrays (tuples cost far more RAM).
+#   OBIS code, name, kind, unit (- for none), decimals kept
+# Kinds: num   (012345.678*kWh) -> int scaled by 10**decimals
+#        ts    (YYMMDDhhmmssX) -> three slots: yymmdd, hhmmss, dst (1 S, 0 W, -1 none)
+#        tsnum (timestamp)(value*unit): the ts slots, then the value slot
+#        text  (text) and raw (everything after the code): kept in the telegram
+#        nextline  DSMR 2.2 gas: (timestamp)(..)..(unit) and (value) on the next line
+# Gas / M-Bus rows are written with channel 1 and match any channel 1-4.
+TABLE = """
+0-0:1.0.0    timestamp                   ts
+1-3:0.2.8    smr_version                 num      -    0
+0-0:96.1.4   smr_version_be              num      -    0
+0-0:96.1.1   unique_id                   text
+0-0:96.14.0  active_tariff               num      -    0
+1-0:1.8.1    total_power_import_t1_kwh   num      kWh  3
+1-0:1.8.2    total_power_import_t2_kwh   num      kWh  3
+1-0:1.8.3    total_power_import_t3_kwh   num      kWh  3
+1-0:1.8.4    total_power_import_t4_kwh   num      kWh  3
+1-0:2.8.1    total_power_export_t1_kwh   num      kWh  3
+1-0:2.8.2    total_power_export_t2_kwh   num      kWh  3
+1-0:2.8.3    total_power_export_t3_kwh   num      kWh  3
+1-0:2.8.4    total_power_export_t4_kwh   num      kWh  3
+1-0:1.7.0    power_import_kw             num      kW   3
+1-0:2.7.0    power_export_kw             num      kW   3
+1-0:21.7.0   power_import_l1_kw          num      kW   3
+1-0:41.7.0   power_import_l2_kw          num      kW   3
+1-0:61.7.0   power_import_l3_kw          num      kW   3
+1-0:22.7.0   power_export_l1_kw          num      kW   3
+1-0:42.7.0   power_export_l2_kw          num      kW   3
+1-0:62.7.0   power_export_l3_kw          num      kW   3
+1-0:32.7.0   active_voltage_l1_v         num      V    1
+1-0:52.7.0   active_voltage_l2_v         num      V    1
+1-0:72.7.0   active_voltage_l3_v         num      V    1
+1-0:31.7.0   active_current_l1_a         num      A    2
+1-0:51.7.0   active_current_l2_a         num      A    2
+1-0:71.7.0   active_current_l3_a         num      A    2
+1-0:14.7.0   active_frequency_hz         num      Hz   3
+1-0:32.32.0  voltage_sag_l1_count        num      -    0
+1-0:52.32.0  voltage_sag_l2_count        num      -    0
+1-0:72.32.0  voltage_sag_l3_count        num      -    0
+1-0:32.36.0  voltage_swell_l1_count      num      -    0
+1-0:52.36.0  voltage_swell_l2_count      num      -    0
+1-0:72.36.0  voltage_swell_l3_count      num      -    0
+0-0:96.7.21  any_power_fail_count        num      -    0
+0-0:96.7.9   long_power_fail_count       num      -    0
+1-0:99.97.0  power_fail_log              raw
+1-0:1.4.0    active_power_average_kw     num      kW   3
+1-0:1.6.0    montly_power_peak           tsnum    kW   3
+0-0:98.1.0   peak_history                raw
+0-0:96.13.0  message                     text
+0-0:96.3.10  breaker_state               num      -    0
+0-0:17.0.0   limiter_kw                  num      kW   1
+1-0:31.4.0   fuse_threshold_a            num      A    0
+0-1:24.1.0   gas_device_type             num      -    0
+0-1:96.1.0   gas_unique_id               text
+0-1:96.1.1   gas_unique_id_be            text
+0-1:24.2.1   gas                         tsnum    m3   3
+0-1:24.2.3   gas_be                      tsnum    m3   3
+0-1:24.3.0   gas_22                      nextline m3   3
+"""
+KINDS = ("num", "ts", "tsnum", "text", "raw", "nextline")
+NUM, TS, TSNUM, TEXT, RAW, NEXTLINE = range(6)
+_KIND_SLOTS = (1, 3, 4, 0, 0, 4)  # value slots per kind
+UNITS = (None, b"kWh", b"kW", b"V", b"A", b"Hz", b"m3")
+GAS_TYPE = 3  # M-Bus device type of a gas meter (0-n:24.1.0)
+
+
+_OBIS_MAX = (15, 15, 127, 127, 255)
+_OBIS_SEP = b"-:.."
+
+
+def obis_key(buf, i, end):
+    """OBIS code A-B:C.D.E in buf[i:end] -> a small int, or -1 if it is not one.
+
+    Packs A(4 bits) B(4) C(7) D(7) E(8) into 30 bits so it stays a small int on the
+    board. Gas / M-Bus codes (A = 0, B = 1..4, C = 24 or C.D = 96.1) get B = 1.
+    """
+    key = 0
+    part = 0
+    val = -1
+    while i < end:
+        c = buf[i]
+        if 48 <= c <= 57:
+            val = (0 if val < 0 else val * 10) + c - 48
+            if val > _OBIS_MAX[part]:
+                return -1
+        elif part < 4 and c == _OBIS_SEP[part] and val >= 0:
+            key = key * (_OBIS_MAX[part] + 1) + val
+            part += 1
+            val = -1
+        else:
+            return -1
+        i += 1
+    if part != 4 or val < 0:
+        return -1
+    key = key * 256 + val
+    return key
+
+
+def _key_of(obis):
+    b = obis.encode() if isinstance(obis, str) else obis
+    return obis_key(b, 0, len(b))
+
+
+def _mbus_channel(key):
+    """(key with B = 1, channel) for M-Bus codes, else (key, 0)."""
+    a = key >> 26
+    b = (key >> 22) & 15
+    c = (key >> 15) & 127
+    d = (key >> 8) & 127
+    if a == 0 and 1 <= b <= 4 and (c == 24 or (c == 96 and d == 1)):
+        return (key & ~(15 << 22)) | (1 << 22), b
+    return key, 0
+
+
+# Layout, built once from TABLE: per row its name, kind, unit, decimals, first slot.
+NAME = {}  # field name -> row
+KIND = bytearray()
+UNIT = bytearray()  # index into UNITS
+DEC = bytearray()
+SLOT = bytearray()  # first value slot of the row in Reading.values
+N_SLOTS = 0
+_keys = []
+_words = TABLE.split()  # one list at once: fewer holes left in the heap than per line
+_i = 0
+while _i < len(_words):
+    _row = len(NAME)
+    NAME[_words[_i + 1]] = _row
+    _kind = KINDS.index(_words[_i + 2])
+    KIND.append(_kind)
+    _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
+    UNIT.append(UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
+    DEC.append(int(_words[_i + 4]) if _wide else 0)
+    SLOT.append(N_SLOTS)
+    N_SLOTS += _KIND_SLOTS[_kind]
+    _keys.append((_key_of(_words[_i]), _row))
+    _i += 5 if _wide else 3
+del _words
+gc.collect()  # free the table's words before the long-lived arrays below are made
+# OBIS keys sorted, with their rows: a binary search finds a line's row.
+_keys.sort()
+KEYS = array("l", [_k[0] for _k in _keys])
+ROWS = bytearray([_k[1] for _k in _keys])
+N_FIELDS = len(NAME)
+del TABLE, _keys, _i, _kind, _row, _wide
+
+
+def row_of(key):
+    """Row of TABLE for an OBIS key, or -1."""
+    lo = 0
+    hi = len(KEYS)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if KEYS[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return ROWS[lo] if lo < len(KEYS) and KEYS[lo] == key else -1
+
+
+ROW_TS = NAME["timestamp"]
+ROW_GAS_TYPE = NAME["gas_device_type"]
+_POW10 = (1, 10, 100, 1000, 10000)
+
+
+class Reading:
+    """The values of one telegram, in preallocated storage (no per-telegram dicts).
+
+    present[row] is 1 when the telegram carried that field. Numbers are ints scaled
+    by 10**decimals of their row; timestamps are (yymmdd, hhmmss, dst) slots. Text
+    fields are (offset, length) in the telegram buffer `buf` they were parsed from,
+    which the owner keeps unchanged while the Reading is in use.
+    """
+
+    def __init__(self):
+        self.values = [0] * N_SLOTS
+        self.present = bytearray(N_FIELDS)
+        self.text_at = [0] * N_FIELDS
+        self.text_len = [0] * N_FIELDS
+        self.buf = None
+        self.header_len = 0
+        self.crc = False  # the telegram carried a CRC (DSMR 4+ / e-MUCS)
+
+    def clear(self):
+        p = self.present
+        for i in range(len(p)):
+            p[i] = 0
+        self.header_len = 0
+        self.crc = False
+
+    def has(self, name):
+        return self.present[NAME[name]] == 1
+
+    def get(self, name, slot=0):
+        """Scaled int value of a numeric field (slot 3 of a TSNUM is its value)."""
+        return self.values[SLOT[NAME[name]] + slot]
+
+    def text_of(self, name):
+        row = NAME[name]
+        at = self.text_at[row]
+        return bytes(self.buf[at:at + self.text_len[row]]).decode()
+
+    def header_text(self):
+        return bytes(self.buf[1:1 + self.header_len]).decode()
+
+
+# ---- CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final XOR) ----
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_CRC = array("H", _crc_table())
+
+
+def crc16(buf, n=None):
+    """CRC-16/ARC of buf[0:n]."""
+    crc = 0
+    t = _CRC
+    for i in range(len(buf) if n is None else n):
+        crc = (crc >> 8) ^ t[(crc ^ buf[i]) & 0xFF]
+    return crc
+
+
+def _hexval(c):
+    if 48 <= c <= 57:
+        return c - 48
+    c |= 0x20
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+# ---- Framer ----
+IDLE = 0  # waiting for '/'
+BODY = 1  # collecting until '!'
+CHECK = 2  # collecting the CRC line after '!'
+
+
+class Framer:
+    """Finds telegrams in a byte stream: '/' ... '!' CRC CR LF.
+
+    Resyncs on every '/', caps a telegram at `size` bytes, checks the CRC-16/ARC
+    when the meter sends one (and demands it once one was seen), masks bit 7 for
+    7E1 lines. Feed it chunks; when `ready` is set, buf[0:length] holds one checked
+    telegram (call done() after using it). Nothing buffered is ever thrown away
+    between telegrams: feed() returns where it stopped in the chunk.
+    """
+
+    def __init__(self, size=MAX_TELEGRAM, mask7=False, crc_required=False):
+        self.buf = bytearray(size)
+        self.size = size
+        self.mask7 = mask7
+        self.crc_required = crc_required  # set once a telegram with a CRC was good
+        self.state = IDLE
+        self.n = 0  # bytes collected
+        self.bang = 0  # index of '!' in buf
+        self.ready = False
+        self.length = 0
+        self.good = 0
+        self.bad = 0  # CRC mismatch, broken framing, missing CRC
+        self.oversize = 0
+
+    def done(self):
+        self.ready = False
+
+    def swap(self, other):
+        """Trade the buffer holding the ready telegram for `other` (same size)."""
+        b = self.buf
+        self.buf = other
+        self.ready = False
+        return b
+
+    def feed(self, chunk, pos, end):
+        """Consume chunk[pos:end] up to and including the end of one telegram.
+
+        Returns the index where it stopped; check `ready` after each call.
+        """
+        if self.mask7:
+            for i in range(pos, end):
+                chunk[i] &= 0x7F
+        buf = self.buf
+        while pos < end:
+            if self.state == IDLE:
+                i = chunk.find(b"/", pos, end)
+                if i < 0:
+                    return end
+                buf[0] = 0x2F
+                self.n = 1
+                self.state = BODY
+                pos = i + 1
+            elif self.state == BODY:
+                bang = chunk.find(b"!", pos, end)
+                stop = end if bang < 0 else bang + 1
+                slash = chunk.find(b"/", pos, stop)
+                if slash >= 0:  # a new telegram began before this one ended
+                    self.bad += 1
+                    self.state = IDLE
+                    pos = slash
+                    continue
+                if not self._append(chunk, pos, stop):
+                    pos = stop
+                    continue
+                pos = stop
+                if bang >= 0:
+                    self.bang = self.n - 1
+                    self.state = CHECK
+            else:  # CHECK: up to 4 hex digits, CR, LF
+                nl = chunk.find(b"\n", pos, end)
+                stop = end if nl < 0 else nl + 1
+                slash = chunk.find(b"/", pos, stop)
+                if slash >= 0:
+                    self.bad += 1
+                    self.state = IDLE
+                    pos = slash
+                    continue
+                if self.n + stop - pos > self.bang + 7:
+                    self.bad += 1
+                    self.state = IDLE
+                    pos = stop
+                    continue
+                self._append(chunk, pos, stop)
+                pos = stop
+                if nl >= 0:
+                    self.state = IDLE
+                    if self._check():
+                        self.good += 1
+                        self.length = self.n
+                        self.ready = True
+                        return pos
+                    self.bad += 1
+        return pos
+
+    def _append(self, chunk, pos, stop):
+        n = self.n
+        k = stop - pos
+        if n + k > self.size:
+            self.oversize += 1
+            self.state = IDLE
+            return False
+        self.buf[n:n + k] = memoryview(chunk)[pos:stop]
+        self.n = n + k
+        return True
+
+    def _check(self):
+        """Validate the line after '!': 4 hex digits of CRC, or nothing (DSMR 2.2/3)."""
+        buf = self.buf
+        b = self.bang
+        digits = self.n - b - 1
+        if buf[self.n - 2] == 13:
+            digits -= 2
+        else:
+            digits -= 1
+        if digits == 0:
+            return not self.crc_required
+        if digits != 4:
+            return False
+        sent = 0
+        for i in range(b + 1, b + 5):
+            v = _hexval(buf[i])
+            if v < 0:
+                return False
+            sent = sent * 16 + v
+        if crc16(buf, b + 1) != sent:
+            return False
+        self.crc_required = True
+        return True
+
+
+# ---- Parser ----
+def _num(buf, i, end, unit, dec):
+    """Parse 'digits[.digits][*unit]' in buf[i:end] -> int scaled by 10**dec, or None."""
+    val = 0
+    neg = False
+    digits = 0
+    frac = -1
+    if i < end and buf[i] == 45:  # '-'
+        neg = True
+        i += 1
+    while i < end:
+        c = buf[i]
+        if 48 <= c <= 57:
+            if frac < dec:
+                val = val * 10 + c - 48
+                if frac >= 0:
+                    frac += 1
+            digits += 1
+        elif c == 46 and frac < 0:  # '.'
+            frac = 0
+        elif c == 42:  # '*'
+            break
+        else:
+            return None
+        i += 1
+    if digits == 0 or digits > 15:
+        return None
+    if frac < 0:
+        frac = 0
+    val *= _POW10[dec - frac]
+    if i < end:  # '*unit': must match the table, ignoring case
+        if unit is None:
+            return None
+        i += 1
+        if end - i != len(unit):
+            return None
+        for k in range(len(unit)):
+            if buf[i + k] | 0x20 != unit[k] | 0x20:
+                return None
+    return -val if neg else val
+
+
+def _ts(buf, i, end, values, slot):
+    """'YYMMDDhhmmssX' in buf[i:end] -> values[slot:slot+3]. False if malformed.
+
+    Without the S/W flag (DSMR 2.2 gas) dst is -1: unknown.
+    """
+    if not 12 <= end - i <= 13:
+        return False
+    date = 0
+    time = 0
+    for k in range(12):
+        c = buf[i + k] - 48
+        if not 0 <= c <= 9:
+            return False
+        if k < 6:
+            date = date * 10 + c
+        else:
+            time = time * 10 + c
+    flag = buf[i + 12] | 0x20 if end - i == 13 else 0
+    if flag == 0:
+        dst = -1
+    elif flag == 115:  # 's'
+        dst = 1
+    elif flag == 119:  # 'w'
+        dst = 0
+    else:
+        return False
+    mm = date // 100 % 100
+    dd = date % 100
+    if not (1 <= mm <= 12 and 1 <= dd <= 31 and time // 10000 < 24
+            and time // 100 % 100 < 60 and time % 100 < 60):
+        return False
+    values[slot] = date
+    values[slot + 1] = time
+    values[slot + 2] = dst
+    return True
+
+
+class Parser:
+    """Parses a framed telegram into a Reading, field by field from TABLE."""
+
+    def __init__(self):
+        self.field_errors = 0  # lines whose value did not fit their row (unit, format)
+
+    def parse(self, buf, n, r):
+        """Fill Reading r from buf[0:n]. Returns True when the telegram is usable.
+
+        Unknown OBIS codes are skipped. A telegram with a CRC must carry the meter's
+        timestamp (0-0:1.0.0); DSMR 2.2/3 telegrams have none.
+        """
+        r.clear()
+        eol = buf.find(b"\n", 0, n)
+        if eol < 0 or buf[0] != 0x2F:
+            return False
+        hl = eol - 1
+        if hl > 0 and buf[hl] == 13:
+            hl -= 1
+        r.buf = buf
+        r.header_len = hl
+        bang = buf.find(b"!", 0, n)
+        r.crc = bang >= 0 and n - bang > 4
+        skip_ch = 0  # M-Bus channels (bits) that are not a gas meter
+        gas_ch = 0  # the M-Bus channel taken as the gas meter
+        pending = -1  # row whose value is on the next line (DSMR 2.2 gas)
+        i = eol + 1
+        while i < bang:
+            e = buf.find(b"\n", i, bang)
+            if e < 0:
+                e = bang
+            end = e - 1 if e > i and buf[e - 1] == 13 else e
+            if pending >= 0 and i < end and buf[i] == 40:  # '(' continuation
+                v = _num(buf, i + 1, end - 1, UNITS[UNIT[pending]], DEC[pending])
+                if v is not None and buf[end - 1] == 41:
+                    r.values[SLOT[pending] + 3] = v
+                    r.present[pending] = 1
+                else:
+                    self.field_errors += 1
+                pending = -1
+                i = e + 1
+                continue
+            pending = -1
+            p = buf.find(b"(", i, end)
+            if p > i:
+                key = obis_key(buf, i, p)
+                ch = 0
+                if key >= 0:
+                    key, ch = _mbus_channel(key)
+                row = row_of(key) if key >= 0 else -1
+                if row >= 0 and ch and (skip_ch >> ch & 1 or (gas_ch and ch != gas_ch)):
+                    row = -1  # another M-Bus device than the gas meter
+                if row >= 0:
+                    res = self._field(buf, p, end, row, r)
+                    if res < 0:
+                        self.field_errors += 1
+                    elif ch:
+                        if row == ROW_GAS_TYPE and r.values[SLOT[row]] != GAS_TYPE:
+                            skip_ch |= 1 << ch
+                            r.present[row] = 0
+                        else:
+                            gas_ch = ch
+                    if res == 2:
+                        pending = row
+            i = e + 1
+        if r.crc and not r.present[ROW_TS]:
+            return False
+        return True
+
+    def _field(self, buf, p, end, row, r):
+        """Store one line's value. 1 stored, 2 value on the next line, -1 malformed."""
+        kind = KIND[row]
+        unit = UNITS[UNIT[row]]
+        dec = DEC[row]
+        if buf[end - 1] != 41:  # ')'
+            return -1
+        values = r.values
+        slot = SLOT[row]
+        if kind == NUM:
+            v = _num(buf, p + 1, end - 1, unit, dec)
+            if v is None:
+                return -1
+            values[slot] = v
+        elif kind == TS:
+            if not _ts(buf, p + 1, end - 1, values, slot):
+                return -1
+        elif kind == TSNUM:
+            q = buf.find(b")(", p, end)
+            if q < 0 or not _ts(buf, p + 1, q, values, slot):
+                return -1
+            v = _num(buf, q + 2, end - 1, unit, dec)
+            if v is None:
+                return -1
+            values[slot + 3] = v
+        elif kind == NEXTLINE:  # (YYMMDDhhmmss)(..)..: 2.2 has no S/W flag
+            if not _ts(buf, p + 1, p + 13, values, slot):
+                return -1
+            return 2
+        else:
+            start = p if kind == RAW else p + 1
+            r.text_at[row] = start
+            r.text_len[row] = (end if kind == RAW else end - 1) - start
+        r.present[row] = 1
+        return 1

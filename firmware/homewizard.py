@@ -1,0 +1,173 @@
+"""HomeWizard P1 v1 API bodies (/api, /api/v1/data) from the live reading.
+
+Numbers are written from the scaled ints as exact decimals: the board's floats are
+single precision and would garble a register like 012345.678 kWh.
+"""
+
+from firmware.core.dsmr import DEC, NAME, SLOT
+
+# Fields whose HomeWizard key is our field name, written with the field's decimals
+PLAIN = (
+    "active_tariff",
+    "total_power_import_t1_kwh",
+    "total_power_import_t2_kwh",
+    "total_power_import_t3_kwh",
+    "total_power_import_t4_kwh",
+    "total_power_export_t1_kwh",
+    "total_power_export_t2_kwh",
+    "total_power_export_t3_kwh",
+    "total_power_export_t4_kwh",
+    "active_voltage_l1_v",
+    "active_voltage_l2_v",
+    "active_voltage_l3_v",
+    "active_current_l1_a",
+    "active_current_l2_a",
+    "active_current_l3_a",
+    "active_frequency_hz",
+    "voltage_sag_l1_count",
+    "voltage_sag_l2_count",
+    "voltage_sag_l3_count",
+    "voltage_swell_l1_count",
+    "voltage_swell_l2_count",
+    "voltage_swell_l3_count",
+    "any_power_fail_count",
+    "long_power_fail_count",
+)
+# kW fields written as W (their scaled int is W)
+AS_WATT = (("active_power_average_w", "active_power_average_kw"),)
+# (HomeWizard key, import field, export field): net W = import - export
+NET = (
+    ("active_power_w", "power_import_kw", "power_export_kw"),
+    ("active_power_l1_w", "power_import_l1_kw", "power_export_l1_kw"),
+    ("active_power_l2_w", "power_import_l2_kw", "power_export_l2_kw"),
+    ("active_power_l3_w", "power_import_l3_kw", "power_export_l3_kw"),
+)
+# (HomeWizard key, fields summed)
+SUMS = (
+    ("total_power_import_kwh", ("total_power_import_t1_kwh", "total_power_import_t2_kwh",
+                                "total_power_import_t3_kwh", "total_power_import_t4_kwh")),
+    ("total_power_export_kwh", ("total_power_export_t1_kwh", "total_power_export_t2_kwh",
+                                "total_power_export_t3_kwh", "total_power_export_t4_kwh")),
+)
+_POW10 = (1, 10, 100, 1000)
+
+
+def decimal(v, dec):
+    """Scaled int -> exact decimal text: decimal(12345678, 3) == '12345.678'."""
+    if dec <= 0:
+        return str(v)
+    p = _POW10[dec]
+    sign = "-" if v < 0 else ""
+    v = -v if v < 0 else v
+    frac = str(v % p)
+    return "%s%d.%s%s" % (sign, v // p, "0" * (dec - len(frac)), frac)
+
+
+def _value(r, name):
+    """(int value, decimals of our field) of a present field, else None."""
+    row = NAME[name]
+    if not r.present[row]:
+        return None
+    return r.values[SLOT[row]], DEC[row]
+
+
+def _stamp(r, name):
+    """YYMMDDhhmmss as a number, HomeWizard style, from a TS / TSNUM field."""
+    s = SLOT[NAME[name]]
+    return "%06d%06d" % (r.values[s], r.values[s + 1])
+
+
+def smr_version(r):
+    if r.has("smr_version"):
+        return r.get("smr_version")
+    if r.has("smr_version_be"):  # 0-0:96.1.4 (50217) -> 50
+        v = r.get("smr_version_be")
+        while v >= 100:
+            v //= 10
+        return v
+    return None
+
+
+def meter_model(r):
+    """The header after the manufacturer, baud digit and '\\2': FLU5\\253769484_A -> 53769484_A."""
+    h = r.header_text()
+    return h[6:] if h[4:5] == "\\" else h[4:]
+
+
+def gas(r):
+    """(field, id field) of the gas meter's reading, or None."""
+    for field in ("gas", "gas_be", "gas_22"):
+        if r.has(field):
+            for id_field in ("gas_unique_id", "gas_unique_id_be"):
+                if r.has(id_field):
+                    return field, id_field
+            return field, None
+    return None
+
+
+def data(r, wifi_ssid=None, wifi_strength=None):
+    """The /api/v1/data JSON text for Reading r."""
+    out = []
+    add = out.append
+
+    def put(key, text):
+        add('"%s":%s' % (key, text))
+
+    def put_str(key, text):
+        add('"%s":"%s"' % (key, text.replace("\\", "\\\\").replace('"', '\\"')))
+
+    if r.has("unique_id"):
+        put_str("unique_id", r.text_of("unique_id"))
+    v = smr_version(r)
+    if v is not None:
+        put("smr_version", str(v))
+    if r.header_len:
+        put_str("meter_model", meter_model(r))
+    if wifi_ssid is not None:
+        put_str("wifi_ssid", wifi_ssid)
+    if wifi_strength is not None:
+        put("wifi_strength", str(wifi_strength))
+    for name in PLAIN:
+        val = _value(r, name)
+        if val is not None:
+            put(name, decimal(val[0], val[1]))
+    for key, name in AS_WATT:
+        val = _value(r, name)
+        if val is not None:
+            put(key, str(val[0]))
+    for key, fields in SUMS:
+        total = None
+        for name in fields:
+            val = _value(r, name)
+            if val is not None:
+                total = (total or 0) + val[0]
+        if total is not None:
+            put(key, decimal(total, 3))
+    for key, imp, exp in NET:
+        a = _value(r, imp)
+        b = _value(r, exp)
+        if a is not None or b is not None:
+            put(key, str((a[0] if a else 0) - (b[0] if b else 0)))
+    if r.has("montly_power_peak"):
+        put("montly_power_peak_w", str(r.get("montly_power_peak", 3)))
+        put("montly_power_peak_timestamp", _stamp(r, "montly_power_peak"))
+    g = gas(r)
+    if g:
+        field, id_field = g
+        value = decimal(r.get(field, 3), 3)
+        stamp = _stamp(r, field)
+        put("total_gas_m3", value)
+        put("gas_timestamp", stamp)
+        ext = '{"unique_id":%s,"type":"gas_meter","timestamp":%s,"value":%s,"unit":"m3"}'
+        gid = "null"
+        if id_field:
+            gid = '"%s"' % r.text_of(id_field)
+            put("gas_unique_id", gid)
+        put("external", "[" + ext % (gid, stamp, value) + "]")
+    return "{" + ",".join(out) + "}"
+
+
+def device(serial, version):
+    """The /api JSON object."""
+    return {"product_type": "HWE-P1", "product_name": "P1 Meter", "serial": serial,
+            "firmware_version": version, "api_version": "v1"}
