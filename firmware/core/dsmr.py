@@ -258,18 +258,18 @@ CHECK = 2  # collecting the CRC line after '!'
 class Framer:
     """Finds telegrams in a byte stream: '/' ... '!' CRC CR LF.
 
-    Resyncs on every '/', caps a telegram at `size` bytes, checks the CRC-16/ARC
-    when the meter sends one (and demands it once one was seen), masks bit 7 for
-    7E1 lines. Feed it chunks; when `ready` is set, buf[0:length] holds one checked
+    Resyncs on every '/', caps a telegram at `size` bytes and checks the CRC-16/ARC.
+    A 115200 baud meter (DSMR 4+, e-MUCS) must send a CRC; a 9600 7E1 one (DSMR
+    2.2/3) may not, until it once did. Bit 7 is masked on 7E1 lines. Feed it chunks; when `ready` is set, buf[0:length] holds one checked
     telegram (call done() after using it). Nothing buffered is ever thrown away
     between telegrams: feed() returns where it stopped in the chunk.
     """
 
-    def __init__(self, size=MAX_TELEGRAM, mask7=False, crc_required=False):
+    def __init__(self, size=MAX_TELEGRAM, mask7=False):
         self.buf = bytearray(size)
         self.size = size
         self.mask7 = mask7
-        self.crc_required = crc_required  # set once a telegram with a CRC was good
+        self.crc_required = not mask7  # also set once a 7E1 meter sent a good CRC
         self.state = IDLE
         self.n = 0  # bytes collected
         self.bang = 0  # index of '!' in buf

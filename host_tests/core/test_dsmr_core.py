@@ -115,8 +115,17 @@ def test_oversize_is_counted_and_the_next_one_read():
     assert [t for t, r in out] == [TELEGRAMS["nl5"]]
 
 
-def test_missing_crc_after_a_crc_was_seen_is_rejected():
-    f, out = frame_all(TELEGRAMS["be"] + wire(BE, crc=False))
+def test_missing_crc_is_rejected_on_115200_lines():
+    f, out = frame_all(wire(BE, crc=False) + TELEGRAMS["be"])
+    assert len(out) == 1 and f.bad == 1
+    # a ')' turned into '!' looks like a CRC-less telegram: it must not pass
+    cut = TELEGRAMS["be"].find(b"*kW)") + 3
+    f, out = frame_all(TELEGRAMS["be"][:cut] + b"!\r\n" + TELEGRAMS["be"])
+    assert len(out) == 1 and f.bad == 1
+
+
+def test_missing_crc_after_a_crc_was_seen_is_rejected_on_7e1_lines():
+    f, out = frame_all(TELEGRAMS["be"] + wire(BE, crc=False), mask7=True)
     assert len(out) == 1 and f.bad == 1
 
 
