@@ -20,6 +20,8 @@ _PARODD = 0o1000
 _CSTOPB = 0o100
 _CREAD = 0o200
 _CLOCAL = 0o4000
+_VTIME = 5  # indices in c_cc
+_VMIN = 6
 _BAUDS = {9600: termios.B9600, 115200: termios.B115200}
 
 USAGE = """usage: main.py --p1 <device | tcp://host:port> --sd <dir> --http <host:port> [--baud 115200|9600]
@@ -95,6 +97,10 @@ class Board:
         attrs[2] = cflag
         attrs[4] = speed
         attrs[5] = speed
+        # VMIN = VTIME = 0: a read returns what has arrived instead of waiting to fill
+        # the buffer (asyncio has already polled the device for data).
+        attrs[6][_VTIME] = 0
+        attrs[6][_VMIN] = 0
         termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
     def p1_close(self):

@@ -115,15 +115,18 @@ def _key_of(obis):
     return obis_key(b, 0, len(b))
 
 
-def _mbus_channel(key):
-    """(key with B = 1, channel) for M-Bus codes, else (key, 0)."""
+def mbus_channel(key):
+    """The M-Bus channel 1-4 of a gas / M-Bus OBIS key, else 0."""
     a = key >> 26
     b = (key >> 22) & 15
     c = (key >> 15) & 127
     d = (key >> 8) & 127
     if a == 0 and 1 <= b <= 4 and (c == 24 or (c == 96 and d == 1)):
-        return (key & ~(15 << 22)) | (1 << 22), b
-    return key, 0
+        return b
+    return 0
+
+
+_CHANNEL_BITS = 15 << 22
 
 
 # Layout, built once from TABLE: per row its name, kind, unit, decimals, first slot.
@@ -510,9 +513,9 @@ class Parser:
             p = buf.find(b"(", i, end)
             if p > i:
                 key = obis_key(buf, i, p)
-                ch = 0
-                if key >= 0:
-                    key, ch = _mbus_channel(key)
+                ch = mbus_channel(key) if key >= 0 else 0
+                if ch:  # the table has M-Bus rows on channel 1
+                    key = (key & ~_CHANNEL_BITS) | (1 << 22)
                 row = row_of(key) if key >= 0 else -1
                 if row >= 0 and ch and (skip_ch >> ch & 1 or (gas_ch and ch != gas_ch)):
                     row = -1  # another M-Bus device than the gas meter
