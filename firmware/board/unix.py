@@ -20,6 +20,9 @@ _PARODD = 0o1000
 _CSTOPB = 0o100
 _CREAD = 0o200
 _CLOCAL = 0o4000
+_IFLAG_COOKED = 0o1 | 0o2 | 0o10 | 0o40 | 0o100 | 0o200 | 0o400 | 0o2000  # IGNBRK..IXON
+_OPOST = 0o1
+_LFLAG_COOKED = 0o1 | 0o2 | 0o10 | 0o100 | 0o100000  # ISIG ICANON ECHO ECHONL IEXTEN
 _VTIME = 5  # indices in c_cc
 _VMIN = 6
 _BAUDS = {9600: termios.B9600, 115200: termios.B115200}
@@ -89,9 +92,13 @@ class Board:
         return asyncio.StreamReader(f)
 
     def _setup_tty(self, fd):
-        termios.setraw(fd)
+        """Raw mode at the meter's line settings, in one TCSANOW call: unlike
+        termios.setraw this keeps bytes that arrived before the port was opened."""
         attrs = termios.tcgetattr(fd)
         speed = _BAUDS[self.opts["baud"]]
+        attrs[0] &= ~_IFLAG_COOKED
+        attrs[1] &= ~_OPOST
+        attrs[3] &= ~_LFLAG_COOKED
         cflag = attrs[2] & ~(_CSIZE | _PARENB | _PARODD | _CSTOPB)
         cflag |= _CREAD | _CLOCAL | (_CS7 | _PARENB if self.p1_7e1 else _CS8)
         attrs[2] = cflag

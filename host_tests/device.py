@@ -1,0 +1,114 @@
+"""The real firmware on the MicroPython unix port, fed by the simulator over a pty."""
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from digimon import run  # noqa: E402
+
+LOGIN = ("admin", "s3cret-Pw")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(fn, timeout=20.0, what="condition"):
+    end = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+class Device:
+    """A simulated meter on a pty and the firmware reading it, with an HTTP client."""
+
+    def __init__(self, tmp, profile="be", speed=10, count=None, start="2026-11-21T10:00:00",
+                 seed=3, config=None, extra=()):
+        self.tmp = Path(tmp)
+        self.sd = self.tmp / "sd"
+        self.sd.mkdir(parents=True, exist_ok=True)
+        if config is None:
+            config = {"web": {"user": LOGIN[0], "password": LOGIN[1]}}
+        if config is not False:
+            (self.sd / "config.json").write_text(json.dumps(config))
+        self.link = self.tmp / "p1"
+        self.log = self.tmp / "meter.jsonl"
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        cmd = [sys.executable, "-m", "digimon.cli", "meter", "--out", "pty:%s" % self.link,
+               "--profile", profile, "--speed", str(speed), "--start", start,
+               "--seed", str(seed), "--log", str(self.log), *extra]
+        if count:
+            cmd += ["--count", str(count)]
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "tools"))
+        self.meter = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+        wait_until(self.link.exists, 10, "the simulator's pty")
+        argv, env, cwd = run.command(str(self.link), str(self.sd), "127.0.0.1:%d" % self.port,
+                                     9600 if profile == "nl22" else 115200)
+        self.fw_out = open(self.tmp / "firmware.log", "w")
+        self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
+                                         stderr=subprocess.STDOUT)
+        wait_until(self._up, 20, "the firmware's HTTP server")
+
+    def _up(self):
+        if self.firmware.poll() is not None:
+            raise AssertionError("firmware exited:\n" + self.output())
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def output(self):
+        self.fw_out.flush()
+        return (self.tmp / "firmware.log").read_text()
+
+    def request(self, path, method="GET", body=None, auth=LOGIN, headers=None):
+        """(status, headers, body bytes); never raises for HTTP errors."""
+        req = urllib.request.Request(self.base + path, data=body, method=method)
+        if auth:
+            token = base64.b64encode(("%s:%s" % auth).encode()).decode()
+            req.add_header("Authorization", "Basic " + token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def json(self, path, **kw):
+        status, _, body = self.request(path, **kw)
+        assert status == 200, (path, status, body)
+        return json.loads(body)
+
+    def sent(self):
+        """The simulator's log: one dict per telegram sent."""
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def stop(self):
+        for p in (self.meter, self.firmware):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.fw_out.close()
