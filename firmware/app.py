@@ -65,8 +65,10 @@ async def run(board):
     gc.collect()
     host, port = getattr(board, "http", ("0.0.0.0", 80))
     server = web.create(state)
+    gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(state.p1.run())
+    asyncio.create_task(server.watchdog())
     await server.start_server(host=host, port=port)
 
 

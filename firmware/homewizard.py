@@ -4,7 +4,7 @@ Numbers are written from the scaled ints as exact decimals: the board's floats a
 single precision and would garble a register like 012345.678 kWh.
 """
 
-from firmware.core.dsmr import DEC, NAME, SLOT
+from firmware.core.dsmr import DEC, SLOT, row
 
 # Fields whose HomeWizard key is our field name, written with the field's decimals
 PLAIN = (
@@ -65,15 +65,15 @@ def decimal(v, dec):
 
 def _value(r, name):
     """(int value, decimals of our field) of a present field, else None."""
-    row = NAME[name]
-    if not r.present[row]:
+    i = row(name)
+    if not r.present[i]:
         return None
-    return r.values[SLOT[row]], DEC[row]
+    return r.values[SLOT[i]], DEC[i]
 
 
 def _stamp(r, name):
     """YYMMDDhhmmss as a number, HomeWizard style, from a TS / TSNUM field."""
-    s = SLOT[NAME[name]]
+    s = SLOT[row(name)]
     return "%06d%06d" % (r.values[s], r.values[s + 1])
 
 
@@ -105,36 +105,28 @@ def gas(r):
     return None
 
 
-def data(r, wifi_ssid=None, wifi_strength=None):
-    """The /api/v1/data JSON text for Reading r."""
-    out = []
-    add = out.append
-
-    def put(key, text):
-        add('"%s":%s' % (key, text))
-
-    def put_str(key, text):
-        add('"%s":"%s"' % (key, text.replace("\\", "\\\\").replace('"', '\\"')))
-
+def data(r, out, wifi_ssid=None, wifi_strength=None):
+    """The /api/v1/data JSON for Reading r, as bytes, written with JsonOut `out`."""
+    out.start()
     if r.has("unique_id"):
-        put_str("unique_id", r.text_of("unique_id"))
+        out.string("unique_id", r.text_of("unique_id"))
     v = smr_version(r)
     if v is not None:
-        put("smr_version", str(v))
+        out.value("smr_version", str(v))
     if r.header_len:
-        put_str("meter_model", meter_model(r))
+        out.string("meter_model", meter_model(r))
     if wifi_ssid is not None:
-        put_str("wifi_ssid", wifi_ssid)
+        out.string("wifi_ssid", wifi_ssid)
     if wifi_strength is not None:
-        put("wifi_strength", str(wifi_strength))
+        out.value("wifi_strength", str(wifi_strength))
     for name in PLAIN:
         val = _value(r, name)
         if val is not None:
-            put(name, decimal(val[0], val[1]))
+            out.value(name, decimal(val[0], val[1]))
     for key, name in AS_WATT:
         val = _value(r, name)
         if val is not None:
-            put(key, str(val[0]))
+            out.value(key, str(val[0]))
     for key, fields in SUMS:
         total = None
         for name in fields:
@@ -142,29 +134,35 @@ def data(r, wifi_ssid=None, wifi_strength=None):
             if val is not None:
                 total = (total or 0) + val[0]
         if total is not None:
-            put(key, decimal(total, 3))
+            out.value(key, decimal(total, 3))
     for key, imp, exp in NET:
         a = _value(r, imp)
         b = _value(r, exp)
         if a is not None or b is not None:
-            put(key, str((a[0] if a else 0) - (b[0] if b else 0)))
+            out.value(key, str((a[0] if a else 0) - (b[0] if b else 0)))
     if r.has("montly_power_peak"):
-        put("montly_power_peak_w", str(r.get("montly_power_peak", 3)))
-        put("montly_power_peak_timestamp", _stamp(r, "montly_power_peak"))
+        out.value("montly_power_peak_w", str(r.get("montly_power_peak", 3)))
+        out.value("montly_power_peak_timestamp", _stamp(r, "montly_power_peak"))
     g = gas(r)
     if g:
         field, id_field = g
         value = decimal(r.get(field, 3), 3)
         stamp = _stamp(r, field)
-        put("total_gas_m3", value)
-        put("gas_timestamp", stamp)
-        ext = '{"unique_id":%s,"type":"gas_meter","timestamp":%s,"value":%s,"unit":"m3"}'
-        gid = "null"
+        out.value("total_gas_m3", value)
+        out.value("gas_timestamp", stamp)
+        gid = None
         if id_field:
-            gid = '"%s"' % r.text_of(id_field)
-            put("gas_unique_id", gid)
-        put("external", "[" + ext % (gid, stamp, value) + "]")
-    return "{" + ",".join(out) + "}"
+            gid = r.text_of(id_field)
+            out.string("gas_unique_id", gid)
+        out.key("external")
+        out.raw('[{"unique_id":')
+        out.raw("null" if gid is None else '"%s"' % gid)
+        out.raw(',"type":"gas_meter","timestamp":')
+        out.raw(stamp)
+        out.raw(',"value":')
+        out.raw(value)
+        out.raw(',"unit":"m3"}]')
+    return out.done()
 
 
 def device(serial, version):

@@ -1,23 +1,19 @@
 """The HTTP API and the web UI (microdot): live data, HomeWizard v1, /about."""
 
 import asyncio
+import gc
 import os
 
-from microdot import Microdot, Request, Response
+from microdot import Response
 
 from firmware import homewizard
-
-Request.max_content_length = 4096
-Request.max_body_length = 4096
-Request.max_readline = 1024
-Response.default_content_type = "application/json"
+from firmware.core.jsonout import JsonOut
+from firmware.httpserver import Server
 
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript", "css": "text/css",
                  "json": "application/json", "svg": "image/svg+xml", "png": "image/png",
                  "ico": "image/x-icon", "txt": "text/plain"}
 STALE_MS = 30000
-
-
 def error(status, des, headers=None):
     """The JSON error body every endpoint uses."""
     return {"status": "error", "des": des}, status, headers or {}
@@ -64,9 +60,10 @@ def static(request, path):
 
 def create(state):
     """Build the microdot app for the services in `state` (see app.State)."""
-    app = Microdot()
+    app = Server()
     guard = state.guard
     reader = state.p1
+    out = JsonOut(1536)  # shared: a handler fills and copies it without yielding
 
     @app.before_request
     async def login_required(request):
@@ -97,6 +94,11 @@ def create(state):
     async def bad_request(request):
         return error(400, "bad request")
 
+    @app.errorhandler(MemoryError)
+    async def out_of_memory(request, exc):
+        gc.collect()
+        return error(503, "busy: out of memory, try again", {"Retry-After": "1"})
+
     @app.errorhandler(Exception)
     async def crashed(request, exc):
         state.log("http: %s %s failed: %r" % (request.method, request.path, exc))
@@ -114,7 +116,7 @@ def create(state):
     async def api_data(request):
         if reader.last_ms is None:
             return "{}"
-        return homewizard.data(reader.reading, state.wifi_ssid())
+        return homewizard.data(reader.reading, out, state.wifi_ssid())
 
     @app.get("/api/v1/telegram")
     async def api_telegram(request):
@@ -155,6 +157,7 @@ def create(state):
             "last_telegram_ms_ago": reader.age_ms(),
             "memory": state.board.memory(),
             "sd": {"present": state.board.sd_path() is not None, "error": state.board.sd_error},
+            "http": {"refused": app.refused},
             "config_errors": state.config_errors,
         }
 

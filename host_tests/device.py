@@ -40,7 +40,7 @@ class Device:
     """A simulated meter on a pty and the firmware reading it, with an HTTP client."""
 
     def __init__(self, tmp, profile="be", speed=10, count=None, start="2026-11-21T10:00:00",
-                 seed=3, config=None, extra=()):
+                 seed=3, config=None, extra=(), tcp=False):
         self.tmp = Path(tmp)
         self.sd = self.tmp / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
@@ -52,15 +52,20 @@ class Device:
         self.log = self.tmp / "meter.jsonl"
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
-        cmd = [sys.executable, "-m", "digimon.cli", "meter", "--out", "pty:%s" % self.link,
+        out = "pty:%s" % self.link
+        if tcp:  # a ser2net-style bridge instead of a serial port
+            out = "tcp://127.0.0.1:%d" % free_port()
+            self.link = Path(out)
+        cmd = [sys.executable, "-m", "digimon.cli", "meter", "--out", out,
                "--profile", profile, "--speed", str(speed), "--start", start,
                "--seed", str(seed), "--log", str(self.log), *extra]
         if count:
             cmd += ["--count", str(count)]
         env = dict(os.environ, PYTHONPATH=str(ROOT / "tools"))
         self.meter = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
-        wait_until(self.link.exists, 10, "the simulator's pty")
-        argv, env, cwd = run.command(str(self.link), str(self.sd), "127.0.0.1:%d" % self.port,
+        if not tcp:
+            wait_until(self.link.exists, 10, "the simulator's pty")
+        argv, env, cwd = run.command(out if tcp else str(self.link), str(self.sd), "127.0.0.1:%d" % self.port,
                                      9600 if profile == "nl22" else 115200)
         self.fw_out = open(self.tmp / "firmware.log", "w")
         self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
@@ -102,6 +107,11 @@ class Device:
     def sent(self):
         """The simulator's log: one dict per telegram sent."""
         return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def stop_meter(self):
+        if self.meter.poll() is None:
+            self.meter.terminate()
+            self.meter.wait(5)
 
     def stop(self):
         for p in (self.meter, self.firmware):

@@ -1,5 +1,6 @@
 """End to end: simulator -> pty -> firmware under `micropython -X heapsize=128k` -> HTTP."""
 
+import http.client
 import json
 
 import pytest
@@ -97,3 +98,70 @@ def test_bad_config_is_reported_and_the_device_stays_up(device):
                                                  "wifi": {"ssid": "admin", "password": "s3cret-Pw"}})
     about = dev.json("/about")  # falls back to the WiFi login, as the original did
     assert any("web.password" in e for e in about["config_errors"])
+
+
+def test_tcp_bridge_source(device):
+    dev = device(profile="nl5", speed=5, count=40, tcp=True)
+    wait_until(lambda: dev.meter.poll() is not None, 30, "the simulator to finish")
+    wait_until(lambda: telegrams_seen(dev) > 0, 10, "a telegram over TCP")
+    last = dev.sent()[-1]["values"]
+    wait_until(lambda: dev.json("/api/v1/data").get("total_power_import_t1_kwh")
+               == last["total_power_import_t1_kwh"] and
+               dev.json("/api/v1/data").get("active_power_w") == last["active_power_w"], 10,
+               "the last telegram over TCP")
+
+
+def _poll(dev, clients, paths):
+    """HTTP status per request, made by `clients` threads at once; 'reset' when the
+    connection was dropped without an answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(path):
+        try:
+            return dev.request(path)[0]
+        except (ConnectionError, OSError, http.client.HTTPException):
+            return "reset"
+
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(one, paths))
+
+
+def test_api_keeps_answering_under_load(device):
+    """Two clients polling flat out while 10 telegrams a second arrive: every answer good."""
+    dev = device(profile="be", speed=10)
+    wait_until(lambda: telegrams_seen(dev) > 0, 10, "a telegram")
+    statuses = _poll(dev, 2, ["/api/v1/data", "/about", "/api/v1/telegram", "/api"] * 50)
+    assert statuses == [200] * 200
+    assert "Error" not in dev.output()
+
+
+def test_overload_is_refused_politely(device):
+    """Eight clients at once and 50 telegrams a second, far past what the heap holds:
+    refusals ('busy' 503, 400 when not even the request fits, or a dropped connection)
+    but never a crash or a hang, and the device serves normally afterwards."""
+    dev = device(profile="be", speed=50)
+    wait_until(lambda: telegrams_seen(dev) > 0, 10, "a telegram")
+    statuses = _poll(dev, 8, ["/api/v1/data", "/about", "/api/v1/telegram", "/api"] * 50)
+    assert set(statuses) <= {200, 400, 503, "reset"}, set(statuses)
+    assert 200 in statuses
+    dev.stop_meter()
+    assert dev.request("/api/v1/data")[0] == 200
+    assert dev.firmware.poll() is None
+
+
+def test_a_stalled_client_is_cut_off(device):
+    """A client that connects and never finishes its request does not block others."""
+    import socket
+    import time
+
+    dev = device(profile="be", speed=1)
+    wait_until(lambda: telegrams_seen(dev) > 0, 10, "a telegram")
+    stalled = socket.create_connection(("127.0.0.1", dev.port))
+    stalled.sendall(b"GET /about HTTP/1.0\r\n")  # and nothing more
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    assert dev.request("/about")[0] == 200
+    assert time.monotonic() - t0 < 8
+    stalled.settimeout(5)
+    assert stalled.recv(100) == b""  # hung up on
+    stalled.close()

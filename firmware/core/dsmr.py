@@ -130,7 +130,7 @@ _CHANNEL_BITS = 15 << 22
 
 
 # Layout, built once from TABLE: per row its name, kind, unit, decimals, first slot.
-NAME = {}  # field name -> row
+_names = []
 KIND = bytearray()
 UNIT = bytearray()  # index into UNITS
 DEC = bytearray()
@@ -140,8 +140,8 @@ _keys = []
 _words = TABLE.split()  # one list at once: fewer holes left in the heap than per line
 _i = 0
 while _i < len(_words):
-    _row = len(NAME)
-    NAME[_words[_i + 1]] = _row
+    _row = len(_names)
+    _names.append(_words[_i + 1])
     _kind = KINDS.index(_words[_i + 2])
     KIND.append(_kind)
     _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
@@ -157,8 +157,18 @@ gc.collect()  # free the table's words before the long-lived arrays below are ma
 _keys.sort()
 KEYS = array("l", [_k[0] for _k in _keys])
 ROWS = bytearray([_k[1] for _k in _keys])
-N_FIELDS = len(NAME)
-del TABLE, _keys, _i, _kind, _row, _wide
+N_FIELDS = len(_names)
+# The names as one string, " name0 name1 ... ": far smaller than a dict of them.
+NAMES = " " + " ".join(_names) + " "
+del TABLE, _keys, _i, _kind, _row, _wide, _names
+
+
+def row(name):
+    """Row of TABLE for a field name (for the API side; the parser uses row_of)."""
+    i = NAMES.find(" " + name + " ")
+    if i < 0:
+        raise KeyError(name)
+    return NAMES.count(" ", 0, i)
 
 
 def row_of(key):
@@ -174,8 +184,8 @@ def row_of(key):
     return ROWS[lo] if lo < len(KEYS) and KEYS[lo] == key else -1
 
 
-ROW_TS = NAME["timestamp"]
-ROW_GAS_TYPE = NAME["gas_device_type"]
+ROW_TS = row("timestamp")
+ROW_GAS_TYPE = row("gas_device_type")
 _POW10 = (1, 10, 100, 1000, 10000)
 
 
@@ -191,8 +201,8 @@ class Reading:
     def __init__(self):
         self.values = [0] * N_SLOTS
         self.present = bytearray(N_FIELDS)
-        self.text_at = [0] * N_FIELDS
-        self.text_len = [0] * N_FIELDS
+        self.text_at = array("H", bytes(2 * N_FIELDS))
+        self.text_len = array("H", bytes(2 * N_FIELDS))
         self.buf = None
         self.header_len = 0
         self.crc = False  # the telegram carried a CRC (DSMR 4+ / e-MUCS)
@@ -205,16 +215,16 @@ class Reading:
         self.crc = False
 
     def has(self, name):
-        return self.present[NAME[name]] == 1
+        return self.present[row(name)] == 1
 
     def get(self, name, slot=0):
         """Scaled int value of a numeric field (slot 3 of a TSNUM is its value)."""
-        return self.values[SLOT[NAME[name]] + slot]
+        return self.values[SLOT[row(name)] + slot]
 
     def text_of(self, name):
-        row = NAME[name]
-        at = self.text_at[row]
-        return bytes(self.buf[at:at + self.text_len[row]]).decode()
+        r = row(name)
+        at = self.text_at[r]
+        return bytes(self.buf[at:at + self.text_len[r]]).decode()
 
     def header_text(self):
         return bytes(self.buf[1:1 + self.header_len]).decode()

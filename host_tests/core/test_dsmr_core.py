@@ -5,6 +5,7 @@ import json
 
 from firmware import homewizard
 from firmware.core import dsmr
+from firmware.core.jsonout import JsonOut
 from host_tests.core.samples import BE, NL4, NL5, NL22, TELEGRAMS, wire, with_parity
 
 
@@ -82,7 +83,7 @@ def test_dsmr22_without_crc_timestamp_or_7e1():
     assert not r.crc and not r.has("timestamp")
     assert r.get("power_import_kw") == 980
     assert r.get("gas_22", 3) == 4042
-    assert r.values[dsmr.SLOT[dsmr.NAME["gas_22"]] + 2] == -1  # no S/W flag in 2.2
+    assert r.values[dsmr.SLOT[dsmr.row("gas_22")] + 2] == -1  # no S/W flag in 2.2
     assert not r.has("limiter_kw")  # 999*A does not fit a kW row: left out
 
 
@@ -154,7 +155,8 @@ def test_gas_meter_found_on_any_mbus_channel():
 
 
 def test_homewizard_data_matches_the_telegram():
-    d = json.loads(homewizard.data(one("be"), wifi_ssid="home"))
+    out = JsonOut(2048)
+    d = json.loads(homewizard.data(one("be"), out, wifi_ssid="home"))
     assert d["unique_id"] == "3153414733313031303231363035"
     assert d["smr_version"] == 50
     assert d["meter_model"] == "53769484_A"
@@ -174,7 +176,7 @@ def test_homewizard_data_matches_the_telegram():
     assert d["gas_unique_id"] == "37464C4F32313139303333373333"
     assert d["external"] == [{"unique_id": "37464C4F32313139303333373333", "type": "gas_meter",
                               "timestamp": 261121142500, "value": 1112.384, "unit": "m3"}]
-    d = json.loads(homewizard.data(one("nl5")))
+    d = json.loads(homewizard.data(one("nl5"), out))
     assert d["active_power_w"] == -2193 and d["active_power_l1_w"] == -2840
     assert "montly_power_peak_w" not in d
 
@@ -184,3 +186,23 @@ def test_decimal_text_is_exact():
     assert homewizard.decimal(5, 3) == "0.005"
     assert homewizard.decimal(-1205, 1) == "-120.5"
     assert homewizard.decimal(42, 0) == "42"
+
+
+def test_parsing_allocates_nothing_on_micropython():
+    import gc
+
+    if not hasattr(gc, "mem_alloc"):
+        return  # CPython: nothing to measure
+    data = bytearray(TELEGRAMS["be"])
+    f = dsmr.Framer()
+    f.feed(data, 0, len(data))
+    p = dsmr.Parser()
+    r = dsmr.Reading()
+    p.parse(f.buf, f.length, r)
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    ok = p.parse(f.buf, f.length, r)
+    used = gc.mem_alloc() - before
+    gc.enable()
+    assert ok and used == 0, used

@@ -1,0 +1,80 @@
+"""The HTTP server: microdot, sized for a small heap.
+
+Requests are served one at a time, with limits on the request line, headers and
+body, a cap on waiting connections and a watchdog for stalled clients.
+"""
+
+import asyncio
+import gc
+import time
+
+from microdot import Microdot, Request, Response
+
+Request.max_content_length = 4096
+Request.max_body_length = 4096
+Request.max_readline = 1024
+Response.default_content_type = "application/json"
+
+REQUEST_TIMEOUT_MS = 3000  # a client gets this long for its request
+MAX_CONNECTIONS = 6  # served or waiting; more are refused at once
+_BUSY_BODY = b'{"status": "error", "des": "busy: too many connections"}'
+BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+
+
+class Server(Microdot):
+    """Microdot, one request at a time: the heap has room for one, not for many.
+
+    A few more connections wait their turn; past MAX_CONNECTIONS a canned 503 goes
+    out before anything is allocated for the request. A watchdog hangs up on a
+    client that takes longer than REQUEST_TIMEOUT_MS, so it cannot hold up the rest.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.one_at_a_time = asyncio.Lock()
+        self.connections = 0
+        self.refused = 0
+        self.serving = None  # writer of the request being served
+        self.serving_since = 0
+        self._scratch = bytearray(256)
+
+    async def handle_request(self, reader, writer):
+        if self.connections >= MAX_CONNECTIONS:
+            self.refused += 1
+            try:
+                await reader.readinto(self._scratch)  # take the request, so no reset
+                await writer.awrite(BUSY)
+                await writer.aclose()
+            except OSError:
+                pass
+            return
+        self.connections += 1
+        try:
+            async with self.one_at_a_time:
+                gc.collect()  # a request needs a few KB in one piece: free the holes first
+                self.serving = writer
+                self.serving_since = time.ticks_ms()
+                await super().handle_request(reader, writer)
+        except Exception as e:  # hung up on, or no memory left to answer
+            print("http: dropped a connection:", repr(e))
+            await _close(writer)
+        finally:
+            self.serving = None
+            self.connections -= 1
+
+    async def watchdog(self):
+        while True:
+            await asyncio.sleep_ms(REQUEST_TIMEOUT_MS // 4)
+            w = self.serving
+            if w is not None and time.ticks_diff(time.ticks_ms(), self.serving_since) \
+                    > REQUEST_TIMEOUT_MS:
+                self.serving = None
+                await _close(w)
+
+
+async def _close(writer):
+    try:
+        await writer.aclose()
+    except OSError:
+        pass
