@@ -32,7 +32,7 @@ def wait_until(fn, timeout=20.0, what="condition"):
         if value:
             return value
         if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for " + (what() if callable(what) else what))
         time.sleep(0.05)
 
 

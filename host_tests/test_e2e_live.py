@@ -22,7 +22,8 @@ def telegrams_seen(dev):
 def test_http_values_equal_what_the_meter_sent(device, profile, speed):
     dev = device(profile=profile, speed=speed, count=COUNT)
     wait_until(lambda: dev.meter.poll() is not None, 30, "the simulator to finish")
-    wait_until(lambda: telegrams_seen(dev) == COUNT, 10, "all telegrams")
+    wait_until(lambda: telegrams_seen(dev) == COUNT, 10,
+               lambda: "all telegrams: %s of %d, %s" % (telegrams_seen(dev), COUNT, dev.output()))
     about = dev.json("/about")
     assert about["p1"]["crc_errors"] == 0 and about["p1"]["oversize"] == 0
     assert about["memory"]["heap_total"] < 140 * 1024  # really ran under the heap limit
