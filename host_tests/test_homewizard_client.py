@@ -1,6 +1,7 @@
 """Home Assistant's own client library (python-homewizard-energy) against our /api."""
 
 import asyncio
+import base64
 
 import aiohttp
 from homewizard_energy import HomeWizardEnergy
@@ -56,7 +57,8 @@ def test_home_assistant_client_with_a_login(device):
     host = "127.0.0.1:%d" % dev.port
 
     async def with_login():
-        async with aiohttp.ClientSession(auth=aiohttp.BasicAuth(*LOGIN)) as session:
+        token = base64.b64encode(("%s:%s" % LOGIN).encode()).decode()
+        async with aiohttp.ClientSession(headers={"Authorization": "Basic " + token}) as session:
             return await read_all(host, session)
 
     _, data, _ = asyncio.run(with_login())
