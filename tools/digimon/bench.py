@@ -4,7 +4,7 @@ Per meter profile, the same simulated telegrams go through
 - the firmware's real P1 ingest path (framer + parser) on the MicroPython unix port
   under the same heap limit as `digimon run`: µs and bytes allocated per telegram;
 - dsmr_parser on CPython: µs per telegram and the peak bytes traced while parsing one.
-Plus the flash footprint of the built tree.
+Plus the heap the firmware uses after start-up and the flash footprint of the built tree.
 """
 
 import json
@@ -25,15 +25,19 @@ def telegrams(profile, count, seed=1):
     return [meter.next_telegram()[0] for _ in range(count)]
 
 
-def firmware_ingest(fs, path, mask7, chunk=512):
+def on_micropython(fs, script, *args):
+    """Run a tools/ script on the unix port against the built tree; its JSON line."""
     out = subprocess.run(
-        [micropython(), "-X", "heapsize=" + HEAP, str(ROOT / "tools" / "bench_ingest.py"),
-         str(path), str(chunk), "1" if mask7 else "0"],
+        [micropython(), "-X", "heapsize=" + HEAP, str(ROOT / "tools" / script), *args],
         cwd=fs, env={"MICROPYPATH": ".frozen:%s:%s/lib" % (fs, fs)},
         capture_output=True, text=True, timeout=600)
     if out.returncode:
-        raise SystemExit("bench_ingest failed:\n" + out.stdout + out.stderr)
+        raise SystemExit("%s failed:\n%s%s" % (script, out.stdout, out.stderr))
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def firmware_ingest(fs, path, mask7, chunk=512):
+    return on_micropython(fs, "bench_ingest.py", str(path), str(chunk), "1" if mask7 else "0")
 
 
 def dsmr_parser_parse(profile, tels):
@@ -66,7 +70,8 @@ def add_arguments(p):
 def main(args):
     fs = build()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = {"heap": HEAP, "profiles": {}, "flash": footprint(fs)}
+    results = {"heap": HEAP, "profiles": {}, "flash": footprint(fs),
+               "startup": on_micropython(fs, "bench_heap.py")}
     for profile in SPECS:
         tels = telegrams(profile, args.count)
         path = OUT / (profile + ".bin")
@@ -95,7 +100,10 @@ def table(results):
             theirs["us_per_telegram"] / ours["us_per_telegram"], ours["bytes_per_telegram"],
             theirs["peak_bytes_per_telegram"]))
     flash = results["flash"]
+    start = results["startup"]
     lines.append("")
+    lines.append("Heap after start-up (-X heapsize=%s, 64-bit objects): %.1f KB used, %.1f KB free"
+                 % (results["heap"], start["heap_used"] / 1024, start["heap_free"] / 1024))
     lines.append("Flash tree (build/fs): " + ", ".join(
         "%s %.1f KB" % (k, v / 1024) for k, v in sorted(flash.items()))
         + ", total %.1f KB" % (sum(flash.values()) / 1024))
