@@ -38,6 +38,7 @@ class State:
         self.cfg, self.config_errors = load_config(board)
         for e in self.config_errors:
             log("config: " + e)
+        board.set_p1_baud(self.cfg["p1"]["baud"])
         self.guard = Guard(config.login(self.cfg))
         self.serial = board.unique_id()
         self.p1 = P1Reader(board, log)

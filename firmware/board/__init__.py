@@ -5,6 +5,7 @@ instance, never a hardware module):
 
     name                      str, e.g. "unix", "lilygo-t8-c3"
     p1_7e1                    True when the P1 line is 7E1 (DSMR 2.2/3): mask bit 7
+    set_p1_baud(baud)         config.json's p1.baud: 115200 (8N1) or 9600 (7E1)
     unique_id()               12 lowercase hex chars (the MAC on a board)
     async p1_open()           a stream with `async readinto(buf) -> int` (asyncio.StreamReader)
     p1_close()                close the stream (after an error; p1_open() is called again)

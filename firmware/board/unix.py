@@ -70,6 +70,9 @@ class Board:
         self._led = False
         self.led_changes = 0
 
+    def set_p1_baud(self, baud):
+        pass  # on Linux the command line's --baud sets the line, not config.json
+
     def unique_id(self):
         try:
             with open("/etc/machine-id") as f:
