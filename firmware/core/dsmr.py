@@ -86,7 +86,7 @@ def obis_key(buf, i, end):
     """OBIS code A-B:C.D.E in buf[i:end] -> a small int, or -1 if it is not one.
 
     Packs A(4 bits) B(4) C(7) D(7) E(8) into 30 bits so it stays a small int on the
-    board. Gas / M-Bus codes (A = 0, B = 1..4, C = 24 or C.D = 96.1) get B = 1.
+    board.
     """
     key = 0
     part = 0
@@ -111,7 +111,7 @@ def obis_key(buf, i, end):
 
 
 def _key_of(obis):
-    b = obis.encode() if isinstance(obis, str) else obis
+    b = obis.encode()
     return obis_key(b, 0, len(b))
 
 
