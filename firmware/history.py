@@ -100,9 +100,9 @@ class HistoryStore:
         except (OSError, ValueError):
             return None
 
-    def recover(self):
-        """After a power cut: finish or drop a half-done checkpoint write."""
-        path = self.root + "/" + CHECKPOINT
+    def _finish_tmp(self, path):
+        """A .tmp left by a cut-off write of path: keep it if it is complete and the
+        file is missing, else drop it."""
         tmp = path + ".tmp"
         if not _exists(tmp):
             return
@@ -111,15 +111,13 @@ class HistoryStore:
         else:
             os.remove(tmp)
 
+    def recover(self):
+        """After a power cut: finish or drop a half-done checkpoint write."""
+        self._finish_tmp(self.root + "/" + CHECKPOINT)
+
     def load_checkpoint(self):
         d = self._load(self.root + "/" + CHECKPOINT)
         return d if isinstance(d, dict) and "quarter_id" in d else None
-
-    def drop_checkpoint(self):
-        try:
-            os.remove(self.root + "/" + CHECKPOINT)
-        except OSError:
-            pass
 
     def quarter_path(self, qid):
         return "%s/%s/%s" % (self.root, clock.day_dir(qid), clock.file_name(qid))
@@ -133,12 +131,7 @@ class HistoryStore:
 
     def repair_quarter(self, qid):
         """A .tmp left by a cut-off quarter write: keep it if complete, else drop it."""
-        path = self.quarter_path(qid)
-        if _exists(path + ".tmp"):
-            if self._load(path + ".tmp") is not None and not _exists(path):
-                os.rename(path + ".tmp", path)
-            else:
-                os.remove(path + ".tmp")
+        self._finish_tmp(self.quarter_path(qid))
 
     # --- listings (directory order on FAT is arbitrary: always sorted here) ---
 

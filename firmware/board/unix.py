@@ -68,7 +68,6 @@ class Board:
         self._file = None
         self._writer = None
         self._led = False
-        self.led_changes = 0
 
     def set_p1_baud(self, baud):
         pass  # on Linux the command line's --baud sets the line, not config.json
@@ -140,9 +139,7 @@ class Board:
         return path
 
     def led(self, on):
-        if on != self._led:
-            self._led = on
-            self.led_changes += 1
+        self._led = on
 
     def button(self):
         return False
