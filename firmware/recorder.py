@@ -36,8 +36,7 @@ class Recorder:
         self.checkpoint_s = -1  # second of the quarter of the last checkpoint
         self.pending = None
         if store is not None:
-            store.recover()
-            self.pending = store.load_checkpoint()
+            self.pending = store.recover()
 
     def on_reading(self, r):
         """P1Reader listener: one good telegram."""
@@ -68,7 +67,6 @@ class Recorder:
                 self.checkpoint_s = q.last_s
                 self.log("recorder: resumed quarter %s" % clock.file_name(qid))
                 return
-            self.store.repair_quarter(q.qid)  # a write cut short may be complete
             if self.store.has_quarter(q.qid):
                 q.clear(0)  # its file was written before the restart: it is final
         if q.qid and q.telegrams:

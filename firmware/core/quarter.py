@@ -109,35 +109,35 @@ class Quarter:
             return None
         return _tdiv((self.last_wh - self.first_wh) * 3600, seconds)
 
-    def write_json(self, out, checkpoint=False):
-        """Write the quarter's file text with out(text) calls (small pieces, no big
-        string: the board's heap is small). A checkpoint also carries the exact
-        sums, counts and registers, so recording can resume where it was."""
+    def json_pieces(self, checkpoint=False):
+        """The quarter's file text, as a generator of small strings (no big string:
+        the board's heap is small). A checkpoint also carries the exact sums, counts
+        and registers, so recording can resume where it was."""
         avgs = self.averages() or (0, 0)
-        out('{"quarter_id":%d,"consumed_power_avg":%d,"interval_secs":%d,'
-            % (self.qid, avgs[0], SLOT_SECONDS))
+        yield ('{"quarter_id":%d,"consumed_power_avg":%d,"interval_secs":%d,'
+               % (self.qid, avgs[0], SLOT_SECONDS))
         last = self.last_slot()
         for key, k in (("consumed_power_interval_avgs", 0), ("produced_power_interval_avgs", 1)):
-            out('"%s":[' % key)
+            yield '"%s":[' % key
             for i in range(last + 1):
                 s = self.slot_avgs(i)
-                out(("," if i else "") + ("null" if s is None else str(s[k])))
-            out("],")
+                yield ("," if i else "") + ("null" if s is None else str(s[k]))
+            yield "],"
         energy = self.energy_avg()
-        out('"produced_power_avg":%d,"consumed_energy_avg":%s,"meter_power_avg":%s'
-            % (avgs[1], "null" if energy is None else energy,
-               "null" if self.meter_avg < 0 else self.meter_avg))
+        yield ('"produced_power_avg":%d,"consumed_energy_avg":%s,"meter_power_avg":%s'
+               % (avgs[1], "null" if energy is None else energy,
+                  "null" if self.meter_avg < 0 else self.meter_avg))
         if checkpoint:
-            out(',"checkpoint":{')
+            yield ',"checkpoint":{'
             for key, values in (("consumed", self.consumed), ("produced", self.produced),
                                 ("count", self.count)):
-                out('"%s":[' % key)
+                yield '"%s":[' % key
                 for i in range(last + 1):
-                    out(("," if i else "") + str(values[i]))
-                out("],")
-            out('"first_wh":%d,"first_s":%d,"last_wh":%d,"last_s":%d}'
-                % (self.first_wh, self.first_s, self.last_wh, self.last_s))
-        out("}")
+                    yield ("," if i else "") + str(values[i])
+                yield "],"
+            yield ('"first_wh":%d,"first_s":%d,"last_wh":%d,"last_s":%d}'
+                   % (self.first_wh, self.first_s, self.last_wh, self.last_s))
+        yield "}"
 
     def load(self, d):
         """Take a quarter's parsed JSON back. From a checkpoint it is exact; from a

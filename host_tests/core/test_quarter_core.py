@@ -11,9 +11,7 @@ KEYS = ("quarter_id", "consumed_power_avg", "interval_secs", "consumed_power_int
 
 
 def text_of(q, checkpoint=False):
-    parts = []
-    q.write_json(parts.append, checkpoint)
-    return "".join(parts)
+    return "".join(q.json_pieces(checkpoint))
 
 
 def test_quarter_id_as_the_original_firmware():

@@ -5,7 +5,7 @@ import json
 import os
 
 from firmware.core import clock, dsmr
-from firmware.history import HistoryStore
+from firmware.history import CHECKPOINTS, HistoryStore
 from firmware.recorder import Recorder
 
 TMP = "/tmp/digimon-recorder-test"
@@ -63,7 +63,7 @@ def test_quarters_are_written_when_the_next_one_starts():
     assert d["consumed_energy_avg"] == 1000  # the registers over the whole quarter
     assert store.years() == [2026] and store.months(2026) == [11] and store.days(2026, 11) == [21]
     assert store.quarters(2026, 11, 21) == [clock.quarter_id(261121, 100000, 0)]
-    assert [n for n in os.listdir(TMP + "/meter/2026/11/21") if n.endswith(".tmp")] == []
+    assert sorted(os.listdir(TMP + "/meter/2026/11/21")) == ["1000W.json"]
     # checkpoints: one a minute, not one a telegram
     assert store.writes <= 1 + 16
 
@@ -98,11 +98,44 @@ def test_a_finished_quarter_is_not_overwritten_by_an_old_checkpoint():
     assert before == after
 
 
-def test_damaged_checkpoint_write_is_dropped():
+def test_a_checkpoint_cut_short_leaves_the_other_one():
     store = HistoryStore(fresh_dir())
-    run(Recorder(store), 0, 200)
-    with open(TMP + "/meter/current.json.tmp", "w") as f:
+    run(Recorder(store), 0, 200)  # checkpoints at 60, 120 and 180 s, in turn
+    newest = "/meter/" + CHECKPOINTS[store.checkpoint_at]
+    with open(TMP + newest, "w") as f:
         f.write('{"quarter_id": 1, "consum')  # power cut in the middle of a write
     rec = Recorder(HistoryStore(TMP))
-    assert rec.pending is not None and rec.pending["quarter_id"] == clock.quarter_id(261121, 100000, 0)
-    assert "current.json.tmp" not in os.listdir(TMP + "/meter")
+    assert rec.pending["quarter_id"] == clock.quarter_id(261121, 100000, 0)
+    assert sum(rec.pending["checkpoint"]["count"]) == 121  # the one from 120 s
+    assert rec.store.checkpoint_at != store.checkpoint_at  # the damaged one goes next
+    assert newest[8:] not in os.listdir(TMP + "/meter")  # and is gone already
+
+
+def test_a_quarter_file_cut_short_is_written_again_from_the_checkpoint():
+    store = HistoryStore(fresh_dir())
+    run(Recorder(store), 0, 901)  # 10:00 written at 10:15:00, checkpoint still 10:00
+    qid = clock.quarter_id(261121, 100000, 0)
+    with open(store.quarter_path(qid), "w") as f:
+        f.write('{"quarter_id":%d,"consumed_power_avg":1000,"interval_secs":5,"cons' % qid)
+    assert store.load_quarter(qid) is None and store.summary(qid) is None
+    rec = Recorder(HistoryStore(TMP))
+    assert os.listdir(TMP + "/meter/2026/11/21") == []  # no half file after start-up
+    run(rec, 960, 5)
+    d = store.load_quarter(qid)
+    # up to the last checkpoint, at 14:00: the last minute is lost
+    assert d["consumed_power_avg"] == 1000 and len(d["consumed_power_interval_avgs"]) == 169
+
+
+def test_summary_reads_head_and_tail():
+    store = HistoryStore(fresh_dir())
+    run(Recorder(store), 0, 905)
+    qid = clock.quarter_id(261121, 100000, 0)
+    assert store.summary(qid) == (1000, 0, 1000)
+    # the original firmware's file: no appended averages
+    qid2 = clock.quarter_id(261121, 101500, 0)
+    with open(store.quarter_path(qid2), "w") as f:
+        f.write('{"quarter_id":%d,"consumed_power_avg":412,"interval_secs":5,'
+                '"consumed_power_interval_avgs":[null,405,419],'
+                '"produced_power_interval_avgs":[null,0,-12]}' % qid2)
+    assert store.summary(qid2) == (412, None, None)
+    assert store.summary(clock.quarter_id(261121, 103000, 0)) is None
