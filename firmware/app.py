@@ -5,8 +5,11 @@ import gc
 import time
 
 from firmware.auth import Guard
-from firmware.core import config
+from firmware.core import cold
+from firmware.history import HistoryStore
 from firmware.p1 import P1Reader
+from firmware.peaks import PeakTracker
+from firmware.recorder import Recorder
 from firmware.version import VERSION
 
 
@@ -15,7 +18,13 @@ def log(msg):
 
 
 def load_config(board):
-    """config.json from the SD card -> (config, errors). Missing: the defaults."""
+    """config.json from the SD card -> (config, errors, login). Missing: the defaults."""
+    config = cold.load("firmware.core.config")  # needed at start-up only
+    cfg, errors = _read_config(board, config)
+    return cfg, errors, config.login(cfg)
+
+
+def _read_config(board, config):
     sd = board.sd_path()
     if sd is None:
         return config.defaults(), []
@@ -35,13 +44,19 @@ class State:
         self.version = VERSION
         self.log = log
         self.started_ms = time.ticks_ms()
-        self.cfg, self.config_errors = load_config(board)
+        self.cfg, self.config_errors, login = load_config(board)
         for e in self.config_errors:
             log("config: " + e)
         board.set_p1_baud(self.cfg["p1"]["baud"])
-        self.guard = Guard(config.login(self.cfg))
+        self.guard = Guard(login)
         self.serial = board.unique_id()
         self.p1 = P1Reader(board, log)
+        sd = board.sd_path()
+        self.store = None if sd is None else HistoryStore(sd, log)
+        self.recorder = Recorder(self.store, None, log)
+        self.peaks = PeakTracker(self.store, self.recorder)
+        self.recorder.on_quarter = self.peaks.on_quarter
+        self.p1.listeners.append(self.recorder.on_reading)
 
     def uptime_s(self):
         return time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
@@ -70,6 +85,8 @@ async def run(board):
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(state.p1.run())
     asyncio.create_task(server.watchdog())
+    if not state.peaks.rebuilt:
+        asyncio.create_task(state.peaks.rebuild())
     await server.start_server(host=host, port=port)
 
 

@@ -38,6 +38,24 @@ class Server(Microdot):
         self.serving = None  # writer of the request being served
         self.serving_since = 0
         self._scratch = bytearray(256)
+        self.paths = {}  # fixed path -> (methods, handler), see exact()
+
+    def exact(self, path, methods=("GET",)):
+        """Decorator: a route for one fixed path, found with a dict lookup. (microdot
+        compiles a regular expression for each route it tries a request against, and
+        keeps it: a KB of heap per route once requests have come by.)"""
+        def decorated(f):
+            self.paths[path] = (methods, f)
+            return f
+        return decorated
+
+    def find_route(self, req):
+        route = self.paths.get(req.path)
+        if route is None:
+            return super().find_route(req)
+        req.url_args = {}
+        method = "GET" if req.method == "HEAD" else req.method
+        return (route[1] if method in route[0] else 405), "", None
 
     async def handle_request(self, reader, writer):
         if self.connections >= MAX_CONNECTIONS:
@@ -62,6 +80,10 @@ class Server(Microdot):
         finally:
             self.serving = None
             self.connections -= 1
+
+    def progress(self):
+        """A handler doing long work (reading the SD card) is not a stalled client."""
+        self.serving_since = time.ticks_ms()
 
     async def watchdog(self):
         while True:

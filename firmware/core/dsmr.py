@@ -8,69 +8,12 @@ in a preallocated Reading (plain ints, scaled; text as offsets into the telegram
 import gc
 from array import array
 
+from firmware.core import cold
+
 MAX_TELEGRAM = 4096
 
-# The field table: one row per OBIS code; a new meter field is one row here.
-# It is text, parsed once at import into compact arrays (tuples cost far more RAM).
-#   OBIS code, name, kind, unit (- for none), decimals kept
-# Kinds: num   (012345.678*kWh) -> int scaled by 10**decimals
-#        ts    (YYMMDDhhmmssX) -> three slots: yymmdd, hhmmss, dst (1 S, 0 W, -1 none)
-#        tsnum (timestamp)(value*unit): the ts slots, then the value slot
-#        text  (text) and raw (everything after the code): kept in the telegram
-#        nextline  DSMR 2.2 gas: (timestamp)(..)..(unit) and (value) on the next line
-# Gas / M-Bus rows are written with channel 1 and match any channel 1-4.
-TABLE = """
-0-0:1.0.0    timestamp                   ts
-1-3:0.2.8    smr_version                 num      -    0
-0-0:96.1.4   smr_version_be              num      -    0
-0-0:96.1.1   unique_id                   text
-0-0:96.14.0  active_tariff               num      -    0
-1-0:1.8.1    total_power_import_t1_kwh   num      kWh  3
-1-0:1.8.2    total_power_import_t2_kwh   num      kWh  3
-1-0:1.8.3    total_power_import_t3_kwh   num      kWh  3
-1-0:1.8.4    total_power_import_t4_kwh   num      kWh  3
-1-0:2.8.1    total_power_export_t1_kwh   num      kWh  3
-1-0:2.8.2    total_power_export_t2_kwh   num      kWh  3
-1-0:2.8.3    total_power_export_t3_kwh   num      kWh  3
-1-0:2.8.4    total_power_export_t4_kwh   num      kWh  3
-1-0:1.7.0    power_import_kw             num      kW   3
-1-0:2.7.0    power_export_kw             num      kW   3
-1-0:21.7.0   power_import_l1_kw          num      kW   3
-1-0:41.7.0   power_import_l2_kw          num      kW   3
-1-0:61.7.0   power_import_l3_kw          num      kW   3
-1-0:22.7.0   power_export_l1_kw          num      kW   3
-1-0:42.7.0   power_export_l2_kw          num      kW   3
-1-0:62.7.0   power_export_l3_kw          num      kW   3
-1-0:32.7.0   active_voltage_l1_v         num      V    1
-1-0:52.7.0   active_voltage_l2_v         num      V    1
-1-0:72.7.0   active_voltage_l3_v         num      V    1
-1-0:31.7.0   active_current_l1_a         num      A    2
-1-0:51.7.0   active_current_l2_a         num      A    2
-1-0:71.7.0   active_current_l3_a         num      A    2
-1-0:14.7.0   active_frequency_hz         num      Hz   3
-1-0:32.32.0  voltage_sag_l1_count        num      -    0
-1-0:52.32.0  voltage_sag_l2_count        num      -    0
-1-0:72.32.0  voltage_sag_l3_count        num      -    0
-1-0:32.36.0  voltage_swell_l1_count      num      -    0
-1-0:52.36.0  voltage_swell_l2_count      num      -    0
-1-0:72.36.0  voltage_swell_l3_count      num      -    0
-0-0:96.7.21  any_power_fail_count        num      -    0
-0-0:96.7.9   long_power_fail_count       num      -    0
-1-0:99.97.0  power_fail_log              raw
-1-0:1.4.0    active_power_average_kw     num      kW   3
-1-0:1.6.0    montly_power_peak           tsnum    kW   3
-0-0:98.1.0   peak_history                raw
-0-0:96.13.0  message                     text
-0-0:96.3.10  breaker_state               num      -    0
-0-0:17.0.0   limiter_kw                  num      kW   1
-1-0:31.4.0   fuse_threshold_a            num      A    0
-0-1:24.1.0   gas_device_type             num      -    0
-0-1:96.1.0   gas_unique_id               text
-0-1:96.1.1   gas_unique_id_be            text
-0-1:24.2.1   gas                         tsnum    m3   3
-0-1:24.2.3   gas_be                      tsnum    m3   3
-0-1:24.3.0   gas_22                      nextline m3   3
-"""
+# The field table (core/obis.py): one row per OBIS code; a new meter field is one row
+# there. It is parsed once at import into compact arrays below.
 KINDS = ("num", "ts", "tsnum", "text", "raw", "nextline")
 NUM, TS, TSNUM, TEXT, RAW, NEXTLINE = range(6)
 _KIND_SLOTS = (1, 3, 4, 0, 0, 4)  # value slots per kind
@@ -137,7 +80,7 @@ DEC = bytearray()
 SLOT = bytearray()  # first value slot of the row in Reading.values
 N_SLOTS = 0
 _keys = []
-_words = TABLE.split()  # one list at once: fewer holes left in the heap than per line
+_words = cold.load("firmware.core.obis").TABLE.split()  # one list: fewer holes than per line
 _i = 0
 while _i < len(_words):
     _row = len(_names)
@@ -160,7 +103,7 @@ ROWS = bytearray([_k[1] for _k in _keys])
 N_FIELDS = len(_names)
 # The names as one string, " name0 name1 ... ": far smaller than a dict of them.
 NAMES = " " + " ".join(_names) + " "
-del TABLE, _keys, _i, _kind, _row, _wide, _names
+del _keys, _i, _kind, _row, _wide, _names
 
 
 def row(name):

@@ -2,7 +2,7 @@
 Runs under CPython (pytest) and under the MicroPython unix port (host_tests/mp_run.py):
 plain asserts, no pytest imports."""
 
-from firmware.core import clock, dsmr, peak
+from firmware.core import clock, dsmr, meterpeak, peak
 from host_tests.core.samples import TELEGRAMS
 
 HISTORY = ("(2)(1-0:1.6.0)(1-0:1.6.0)(261001000000S)(260917194500S)(05.120*kW)"
@@ -23,7 +23,7 @@ def label(instant, switch, spring):
     switch day: summer time from the spring switch, winter time from the autumn one."""
     dst = 1 if (instant >= switch) == spring else 0
     local = instant + 60 + 60 * dst
-    y, m, d = peak.civil_from_days(local // 1440)
+    y, m, d = meterpeak.civil_from_days(local // 1440)
     mins = local % 1440
     return (y - 2000) * 10000 + m * 100 + d, mins // 60 * 10000 + mins % 60 * 100, dst
 
@@ -94,48 +94,48 @@ def test_new_month_without_power_still_resets():
 # ---- calendar ----
 def test_civil_from_days_round_trips():
     for days in range(-800, 40000, 3):
-        y, m, d = peak.civil_from_days(days)
+        y, m, d = meterpeak.civil_from_days(days)
         assert clock._days_from_civil(y, m, d) == days, days
-    assert peak.civil_from_days(0) == (2000, 1, 1)
-    assert peak.civil_from_days(clock._days_from_civil(2024, 2, 29)) == (2024, 2, 29)
-    assert peak.civil_from_days(clock._days_from_civil(2024, 3, 1) - 1) == (2024, 2, 29)
-    assert peak.civil_from_days(clock._days_from_civil(2100, 3, 1) - 1) == (2100, 2, 28)
+    assert meterpeak.civil_from_days(0) == (2000, 1, 1)
+    assert meterpeak.civil_from_days(clock._days_from_civil(2024, 2, 29)) == (2024, 2, 29)
+    assert meterpeak.civil_from_days(clock._days_from_civil(2024, 3, 1) - 1) == (2024, 2, 29)
+    assert meterpeak.civil_from_days(clock._days_from_civil(2100, 3, 1) - 1) == (2100, 2, 28)
 
 
 # ---- the meter's 1-0:1.6.0 ----
 def test_meter_peak_ends_the_quarter_before_its_stamp():
-    assert peak.meter_peak(values(261104, 183000, 0, 4589), 2) == (q(261104, 181500, 0), 4589)
+    assert meterpeak.meter_peak(values(261104, 183000, 0, 4589), 2) == (q(261104, 181500, 0), 4589)
     # a stamp a few seconds late still names the same quarter
-    assert peak.meter_peak(values(261104, 183004, 0, 4589), 2)[0] == q(261104, 181500, 0)
-    assert peak.meter_peak(values(261104, 1500, 0, 100), 2)[0] == q(261104, 0, 0)
+    assert meterpeak.meter_peak(values(261104, 183004, 0, 4589), 2)[0] == q(261104, 181500, 0)
+    assert meterpeak.meter_peak(values(261104, 1500, 0, 100), 2)[0] == q(261104, 0, 0)
 
 
 def test_meter_peak_across_midnight_month_and_year():
-    assert peak.meter_peak(values(261104, 0, 0, 1000), 2)[0] == q(261103, 234500, 0)
-    assert peak.meter_peak(values(261101, 0, 0, 1000), 2)[0] == q(261031, 234500, 0)
-    assert peak.meter_peak(values(270101, 0, 0, 1000), 2)[0] == q(261231, 234500, 0)
-    assert peak.meter_peak(values(240301, 0, 0, 1000), 2)[0] == q(240229, 234500, 0)
-    assert peak.meter_peak(values(260801, 0, 1, 1000), 2)[0] == q(260731, 234500, 1)
+    assert meterpeak.meter_peak(values(261104, 0, 0, 1000), 2)[0] == q(261103, 234500, 0)
+    assert meterpeak.meter_peak(values(261101, 0, 0, 1000), 2)[0] == q(261031, 234500, 0)
+    assert meterpeak.meter_peak(values(270101, 0, 0, 1000), 2)[0] == q(261231, 234500, 0)
+    assert meterpeak.meter_peak(values(240301, 0, 0, 1000), 2)[0] == q(240229, 234500, 0)
+    assert meterpeak.meter_peak(values(260801, 0, 1, 1000), 2)[0] == q(260731, 234500, 1)
 
 
 def test_meter_peak_on_the_dst_days():
     # autumn 2026-10-25: 02:00-03:00 happens twice, first S then W
-    assert peak.meter_peak(values(261025, 30000, 0, 900), 2)[0] == q(261025, 24500, 0)
-    assert peak.meter_peak(values(261025, 30000, 1, 900), 2)[0] == q(261025, 24500, 1)
-    assert peak.meter_peak(values(261025, 20000, 0, 900), 2)[0] == q(261025, 24500, 1)
-    assert peak.meter_peak(values(261025, 21500, 0, 900), 2)[0] == q(261025, 20000, 0)
-    assert peak.meter_peak(values(261025, 20000, 1, 900), 2)[0] == q(261025, 14500, 1)
+    assert meterpeak.meter_peak(values(261025, 30000, 0, 900), 2)[0] == q(261025, 24500, 0)
+    assert meterpeak.meter_peak(values(261025, 30000, 1, 900), 2)[0] == q(261025, 24500, 1)
+    assert meterpeak.meter_peak(values(261025, 20000, 0, 900), 2)[0] == q(261025, 24500, 1)
+    assert meterpeak.meter_peak(values(261025, 21500, 0, 900), 2)[0] == q(261025, 20000, 0)
+    assert meterpeak.meter_peak(values(261025, 20000, 1, 900), 2)[0] == q(261025, 14500, 1)
     # spring 2026-03-29: 01:45 W is followed by 03:00 S
-    assert peak.meter_peak(values(260329, 30000, 1, 900), 2)[0] == q(260329, 14500, 0)
-    assert peak.meter_peak(values(260329, 31500, 1, 900), 2)[0] == q(260329, 30000, 1)
-    assert peak.meter_peak(values(260329, 14500, 0, 900), 2)[0] == q(260329, 13000, 0)
+    assert meterpeak.meter_peak(values(260329, 30000, 1, 900), 2)[0] == q(260329, 14500, 0)
+    assert meterpeak.meter_peak(values(260329, 31500, 1, 900), 2)[0] == q(260329, 30000, 1)
+    assert meterpeak.meter_peak(values(260329, 14500, 0, 900), 2)[0] == q(260329, 13000, 0)
     # other years' switch days (last Sundays) and an ordinary 03:00 S
-    assert peak.quarter_ending(250330, 30000, 1) == q(250330, 14500, 0)
-    assert peak.quarter_ending(241027, 30000, 1) == q(241027, 24500, 1)
-    assert peak.quarter_ending(250406, 30000, 1) == q(250406, 24500, 1)
+    assert meterpeak.quarter_ending(250330, 30000, 1) == q(250330, 14500, 0)
+    assert meterpeak.quarter_ending(241027, 30000, 1) == q(241027, 24500, 1)
+    assert meterpeak.quarter_ending(250406, 30000, 1) == q(250406, 24500, 1)
     # no flag: the EU rule decides
-    assert peak.quarter_ending(260715, 120000, -1) == q(260715, 114500, 1)
-    assert peak.quarter_ending(260115, 120000, -1) == q(260115, 114500, 0)
+    assert meterpeak.quarter_ending(260715, 120000, -1) == q(260715, 114500, 1)
+    assert meterpeak.quarter_ending(260115, 120000, -1) == q(260115, 114500, 0)
 
 
 def test_every_quarter_end_around_the_switches():
@@ -143,17 +143,17 @@ def test_every_quarter_end_around_the_switches():
     for y, m, d, spring in ((2026, 3, 29, True), (2026, 10, 25, False)):
         switch = (clock._days_from_civil(y, m, d) * 24 + 1) * 60  # 01:00 UTC
         for end in range(switch - 180, switch + 181, 15):
-            qid = peak.quarter_ending(*label(end, switch, spring))
+            qid = meterpeak.quarter_ending(*label(end, switch, spring))
             assert qid == clock.quarter_id(*label(end - 15, switch, spring)), (m, end - switch)
             assert clock.minutes(qid) == end - 15
 
 
 def test_no_meter_peak_yet():
-    assert peak.meter_peak(values(261101, 0, 0, 0), 2) is None
-    assert peak.meter_peak([0] * 8, 2) is None  # never parsed
-    assert peak.meter_peak(values(261131, 120000, 0, 1000), 2) is None  # no 31 Nov
-    assert peak.quarter_ending(1301, 120000, 0) is None
-    assert peak.quarter_ending(101, 0, 0) is None  # before 2000
+    assert meterpeak.meter_peak(values(261101, 0, 0, 0), 2) is None
+    assert meterpeak.meter_peak([0] * 8, 2) is None  # never parsed
+    assert meterpeak.meter_peak(values(261131, 120000, 0, 1000), 2) is None  # no 31 Nov
+    assert meterpeak.quarter_ending(1301, 120000, 0) is None
+    assert meterpeak.quarter_ending(101, 0, 0) is None  # before 2000
 
 
 def test_meter_peak_from_a_belgian_telegram():
@@ -161,68 +161,80 @@ def test_meter_peak_from_a_belgian_telegram():
     r = dsmr.Reading()
     assert dsmr.Parser().parse(buf, len(buf), r)
     slot = dsmr.SLOT[dsmr.row("montly_power_peak")]
-    assert peak.meter_peak(r.values, slot) == (q(261104, 181500, 0), 4589)
-    assert peak.parse_history(r.text_of("peak_history")) == [
+    assert meterpeak.meter_peak(r.values, slot) == (q(261104, 181500, 0), 4589)
+    assert meterpeak.parse_history(r.text_of("peak_history")) == [
         (261001, q(260917, 193000, 1), 5120), (261101, q(261022, 80000, 1), 3695)]
 
 
 # ---- the meter's 0-0:98.1.0 ----
 def test_parse_history():
-    got = peak.parse_history(HISTORY)
+    got = meterpeak.parse_history(HISTORY)
     assert got == [(261001, q(260917, 193000, 1), 5120), (261101, q(261022, 80000, 1), 3695)]
     # a month that ended with its peak in the last quarter, and one without a peak
     text = ("(3)(1-0:1.6.0)(1-0:1.6.0)(260101000000W)(260101000000W)(02.5*kW)"
             "(260201000000W)(260201000000W)(00.000*kW)(260301000000W)(260210171500W)(4.2*KW)")
-    assert peak.parse_history(text) == [(260101, q(251231, 234500, 0), 2500), (260201, None, 0),
+    assert meterpeak.parse_history(text) == [(260101, q(251231, 234500, 0), 2500), (260201, None, 0),
                                         (260301, q(260210, 170000, 0), 4200)]
-    assert peak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)") == []
-    assert peak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)()") == []
+    assert meterpeak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)") == []
+    assert meterpeak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)()") == []
 
 
 def test_parse_history_tolerates_garbage():
     for bad in ("", None, "garbage", "(", ")(", "(x)", "(2)", "((((", "(2)(1-0:1.6.0)",
                 "(99999999999999999999)", b"(2)", 12, "(-1)(1-0:1.6.0)(1-0:1.6.0)"):
-        assert peak.parse_history(bad) == [], bad
+        assert meterpeak.parse_history(bad) == [], bad
     # what parsed before the fault is kept
     cut = HISTORY[:HISTORY.find("(261022")] + "(2610220815S)(03.695*kW)"
-    assert peak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
+    assert meterpeak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
     cut = HISTORY[:-4]  # the last value lost its ')'
-    assert peak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
-    assert peak.parse_history(HISTORY.replace("05.120*kW", "05.120*kWh")) == []
-    assert peak.parse_history(HISTORY.replace("(2)", "(1)")) == [
+    assert meterpeak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
+    assert meterpeak.parse_history(HISTORY.replace("05.120*kW", "05.120*kWh")) == []
+    assert meterpeak.parse_history(HISTORY.replace("(2)", "(1)")) == [
         (261001, q(260917, 193000, 1), 5120)]
-    assert peak.parse_history(HISTORY.replace("(2)", "(5)")) == peak.parse_history(HISTORY)
-    assert peak.parse_history(HISTORY.replace("260917", "260931")) == []
+    assert meterpeak.parse_history(HISTORY.replace("(2)", "(5)")) == meterpeak.parse_history(HISTORY)
+    assert meterpeak.parse_history(HISTORY.replace("260917", "260931")) == []
 
 
 # ---- own vs meter ----
 def test_compare_agreeing():
     own = peak.MonthPeak()
     own.offer(q(261104, 181500, 0), 4595, "slots")
-    res = peak.compare(own, (q(261104, 181500, 0), 4589))
+    res = meterpeak.compare(own, (q(261104, 181500, 0), 4589))
     assert res == {"own": {"quarter_id": q(261104, 181500, 0), "power": 4595},
                    "meter": {"quarter_id": q(261104, 181500, 0), "power": 4589},
                    "agree": True, "difference_w": 6}
-    assert peak.compare((1, 100), (1, 110))["agree"] is True
+    assert meterpeak.compare((1, 100), (1, 110))["agree"] is True
 
 
 def test_compare_disagreeing():
     a = q(261104, 181500, 0)
     b = q(261104, 183000, 0)
-    res = peak.compare((a, 4600), (a, 4589))
+    res = meterpeak.compare((a, 4600), (a, 4589))
     assert res["agree"] is False and res["difference_w"] == 11
-    res = peak.compare((b, 4589), (a, 4589))
+    res = meterpeak.compare((b, 4589), (a, 4589))
     assert res["agree"] is False and res["difference_w"] == 0
-    res = peak.compare((a, 4000), (a, 4589))
+    res = meterpeak.compare((a, 4000), (a, 4589))
     assert res["agree"] is False and res["difference_w"] == -589
 
 
 def test_compare_missing():
     empty = peak.MonthPeak()
-    res = peak.compare(empty, (1, 100))
+    res = meterpeak.compare(empty, (1, 100))
     assert res == {"own": None, "meter": {"quarter_id": 1, "power": 100},
                    "agree": None, "difference_w": None}
-    res = peak.compare((1, 100), None)
+    res = meterpeak.compare((1, 100), None)
     assert res["own"] == {"quarter_id": 1, "power": 100} and res["meter"] is None
     assert res["agree"] is None and res["difference_w"] is None
-    assert peak.compare(None, None)["agree"] is None
+    assert meterpeak.compare(None, None)["agree"] is None
+
+
+def test_days_of_the_month():
+    p = peak.MonthPeak()
+    p.offer(q(261103, 100000, 0), 1200, "energy", 300, 0)
+    p.offer(q(261103, 101500, 0), 2000, "energy", 500, 10)
+    p.offer(q(261105, 80000, 0), 900, "slots", 225, 0)
+    assert p.days() == [
+        {"day": 3, "quarter_id": q(261103, 101500, 0), "power": 2000, "wh": 800, "export_wh": 10},
+        {"day": 5, "quarter_id": q(261105, 80000, 0), "power": 900, "wh": 225, "export_wh": 0}]
+    p.offer(q(261201, 0, 0), 100, "energy", 25, 0)  # a new month starts afresh
+    assert [d["day"] for d in p.days()] == [1] and p.power == 100

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from digimon.build import FS, build
 
-HEAP = "128k"  # about what the 32-bit board has, in 64-bit objects
+HEAP = "192k"  # the heap budget on the 64-bit unix port (see README: Memory)
 
 
 def micropython():
@@ -33,7 +33,7 @@ def add_arguments(p):
     p.add_argument("--http", default="127.0.0.1:8080", help="host:port to serve on")
     p.add_argument("--baud", type=int, default=115200, choices=(115200, 9600),
                    help="9600 for DSMR 2.2/3 meters (7E1)")
-    p.add_argument("--heap", default=HEAP, help="MicroPython heap size (default 128k)")
+    p.add_argument("--heap", default=HEAP, help="MicroPython heap size (default 192k)")
 
 
 def main(args):

@@ -1,0 +1,25 @@
+"""Modules used now and then: imported for a job and not kept.
+
+A module's code and constants take heap for as long as the module is imported. For
+start-up work and rare requests, load() imports a module and lets sys.modules and its
+package forget it at once: its code stays in the heap only while the caller holds
+something from it, then the collector takes it back.
+"""
+
+import sys
+
+
+def load(name):
+    """Import module `name` (a dotted path) without keeping it imported."""
+    mod = __import__(name, None, None, ("_",))
+    forget(name)
+    return mod
+
+
+def forget(name):
+    """Drop module `name` from sys.modules and from its package."""
+    sys.modules.pop(name, None)
+    parent, _, leaf = name.rpartition(".")
+    pkg = sys.modules.get(parent)
+    if pkg is not None and leaf in pkg.__dict__:
+        delattr(pkg, leaf)

@@ -1,0 +1,72 @@
+"""HTTP routes of the quarter history and the month peak: the original firmware's
+endpoints, plus day and month summaries so the UI never fetches 96 files. The work is
+done in firmware.historic, loaded per request (core.cold)."""
+
+from microdot import Response
+
+from firmware.core import cold
+
+CHUNK = 512
+
+
+def chunks(pieces):
+    """Join a generator of small strings into pieces of about CHUNK bytes."""
+    part = []
+    n = 0
+    for p in pieces:
+        part.append(p)
+        n += len(p)
+        if n >= CHUNK:
+            yield "".join(part)
+            part = []
+            n = 0
+    if part:
+        yield "".join(part)
+
+
+def add_routes(app, state, error):
+    store = state.store
+
+    def historic():
+        return cold.load("firmware.historic")
+
+    @app.exact("/current/quarter")
+    async def current_quarter(request):
+        q = state.recorder.q
+        if not q.qid or not q.telegrams:
+            return {}
+        return Response(chunks(q.json_pieces()))
+
+    @app.exact("/current/month/peak")
+    async def month_peak(request):
+        return historic().month_peak(state)
+
+    @app.get("/meter/<path:path>")
+    async def quarter_file(request, path):
+        if store is None:
+            return error(503, "no SD card: history is not kept")
+        if not historic().is_quarter_file(path):
+            return error(400, "not a quarter file: expected /meter/YYYY/MM/DD/HHMM{S|W}.json")
+        try:
+            return Response.send_file(store.root + "/" + path, content_type="application/json")
+        except OSError:
+            return error(404, "no quarter file /meter/" + path)
+
+    @app.get("/historic/<what>")
+    async def history(request, what):
+        if store is None:
+            return error(503, "no SD card: history is not kept")
+        h = historic()
+        try:
+            if what == "day":
+                y, m, d = h.parse_date(request.args.get("date"))
+                return Response(h.day(store, y, m, d, app.progress))
+            if what == "month":
+                y = h.int_arg(request.args, "year", 2000, 2099)
+                m = h.int_arg(request.args, "month", 1, 12)
+                return await h.month(store, state.peaks, y, m, app.progress)
+            if what in ("years", "months", "days", "quarters"):
+                return h.listing(store, what, request.args)
+        except ValueError as e:
+            return error(400, str(e))
+        return error(404, "not found: " + request.path)
