@@ -92,9 +92,11 @@ def _n(v):
     return "null" if v is None else str(v)
 
 
-async def day(store, y, m, d, progress):
+def day(store, y, m, d, progress):
     """/historic/day body: the day's quarter averages in time order, its peak and
-    energy; written one file at a time (the P1 reader keeps up)."""
+    energy. A plain generator, one quarter per piece (MicroPython has no async
+    generators): the server awaits the socket between pieces, so the P1 reader keeps
+    up while the files are read."""
     yield '{"date":"%04d-%02d-%02d","quarters":[' % (y, m, d)
     p = MonthPeak()
     sep = ""
@@ -106,7 +108,6 @@ async def day(store, y, m, d, progress):
                    '"consumed_energy_avg":%s}' % (sep, qid, _n(s[0]), _n(s[1]), _n(s[2])))
             sep = ","
         progress()
-        await asyncio.sleep_ms(0)
     top = p.pair()
     yield '],"peak":%s,"wh":%d,"export_wh":%d}' % (
         "null" if top is None else '{"quarter_id":%d,"power":%d}' % top,

@@ -65,12 +65,21 @@ class Device:
         self.meter = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
         if not tcp:
             wait_until(self.link.exists, 10, "the simulator's pty")
-        argv, env, cwd = run.command(out if tcp else str(self.link), str(self.sd), "127.0.0.1:%d" % self.port,
-                                     9600 if profile == "nl22" else 115200)
+        self.fw_cmd = run.command(out if tcp else str(self.link), str(self.sd),
+                                  "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200)
         self.fw_out = open(self.tmp / "firmware.log", "w")
+        self.start_firmware()
+
+    def start_firmware(self):
+        argv, env, cwd = self.fw_cmd
         self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
                                          stderr=subprocess.STDOUT)
         wait_until(self._up, 20, "the firmware's HTTP server")
+
+    def cut_power(self):
+        """Kill the firmware at once, as a power cut would (the meter goes on)."""
+        self.firmware.kill()
+        self.firmware.wait(5)
 
     def _up(self):
         if self.firmware.poll() is not None:
