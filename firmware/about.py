@@ -28,6 +28,8 @@ def body(state, app):
     homewizard = cold.load("firmware.homewizard")  # not kept: see core.cold
     reader = state.p1
     r = reader.reading
+    memory = state.board.memory()
+    memory["heap_min_free"] = state.heap_low
     have = reader.last_ms is not None
     return {
         "version": state.version,
@@ -42,7 +44,7 @@ def body(state, app):
         },
         "p1": reader.counters(),
         "last_telegram_ms_ago": reader.age_ms(),
-        "memory": state.board.memory(),
+        "memory": memory,
         "sd": {"present": state.board.sd_path() is not None, "error": state.board.sd_error},
         "history": None if state.store is None else {
             "writes": state.store.writes, "errors": state.store.errors,

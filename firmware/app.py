@@ -57,6 +57,15 @@ class State:
         self.peaks = PeakTracker(self.store, self.recorder)
         self.recorder.on_quarter = self.peaks.on_quarter
         self.p1.listeners.append(self.recorder.on_reading)
+        self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
+        self.p1.listeners.append(self.note_heap)
+
+    def note_heap(self, *_):
+        """Keep the lowest free heap seen after a telegram (with its SD writes) and
+        after a request (before its garbage is collected): the heap high-water."""
+        free = gc.mem_free()
+        if free < self.heap_low:
+            self.heap_low = free
 
     def uptime_s(self):
         return time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
@@ -81,6 +90,7 @@ async def run(board):
     gc.collect()
     host, port = getattr(board, "http", ("0.0.0.0", 80))
     server = web.create(state)
+    server.after = state.note_heap
     gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(state.p1.run())

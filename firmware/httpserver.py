@@ -39,6 +39,7 @@ class Server(Microdot):
         self.serving_since = 0
         self._scratch = bytearray(256)
         self.paths = {}  # fixed path -> (methods, handler), see exact()
+        self.after = None  # called after each request
 
     def exact(self, path, methods=("GET",)):
         """Decorator: a route for one fixed path, found with a dict lookup. (microdot
@@ -80,6 +81,8 @@ class Server(Microdot):
         finally:
             self.serving = None
             self.connections -= 1
+            if self.after is not None:
+                self.after()
 
     def progress(self):
         """A handler doing long work (reading the SD card) is not a stalled client."""

@@ -4,7 +4,8 @@ Per meter profile, the same simulated telegrams go through
 - the firmware's real P1 ingest path (framer + parser) on the MicroPython unix port
   under the same heap limit as `digimon run`: µs and bytes allocated per telegram;
 - dsmr_parser on CPython: µs per telegram and the peak bytes traced while parsing one.
-Plus the heap the firmware uses after start-up and the flash footprint of the built tree.
+Plus the heap the firmware uses after start-up, the flash footprint of the built tree,
+and a run of simulated days for SD writes and the heap high-water (benchweek).
 """
 
 import json
@@ -64,6 +65,8 @@ def dsmr_parser_parse(profile, tels):
 
 def add_arguments(p):
     p.add_argument("--count", type=int, default=600, help="telegrams per profile (default 600)")
+    p.add_argument("--days", type=int, default=7,
+                   help="simulated days for the history run (default 7, 0 to skip)")
     p.add_argument("--json", default=str(ROOT / "build" / "bench.json"), help="where to write the JSON")
 
 
@@ -81,6 +84,10 @@ def main(args):
         results["profiles"][profile] = {
             "telegram_bytes": sum(map(len, tels)) // len(tels), "digimon": ours,
             "dsmr_parser": theirs}
+    if args.days:
+        from digimon.benchweek import history_week
+
+        results["history"] = history_week(args.days)
     (ROOT / "build").mkdir(exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
@@ -107,4 +114,12 @@ def table(results):
     lines.append("Flash tree (build/fs): " + ", ".join(
         "%s %.1f KB" % (k, v / 1024) for k, v in sorted(flash.items()))
         + ", total %.1f KB" % (sum(flash.values()) / 1024))
+    h = results.get("history")
+    if h:
+        lines.append("History, %d simulated days at %.0f telegrams/s, polled over HTTP: "
+                     "%.0f SD writes per day (%d quarter files), heap high-water %.1f KB of "
+                     "%.1f KB (least free %.1f KB), HTTP statuses %s" % (
+                         h["days"], h["telegrams"] / h["seconds"], h["sd_writes_per_day"],
+                         h["quarter_files"], (h["heap_total"] - h["heap_min_free"]) / 1024,
+                         h["heap_total"] / 1024, h["heap_min_free"] / 1024, h["http_statuses"]))
     return "\n".join(lines)
