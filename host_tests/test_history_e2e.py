@@ -5,6 +5,8 @@ import json
 import random
 from datetime import datetime, timedelta
 
+import pytest
+
 from host_tests.device import wait_until
 
 FAST = 2000  # simulated seconds per second (the firmware keeps up, the pty paces it)
@@ -160,29 +162,29 @@ def test_quarter_files_equal_the_computation_and_the_peak_is_the_top_quarter(dev
     assert about["errors"] == 0 and about["peak_rebuilt"]
 
 
-def test_autumn_fall_back_day_has_both_0200S_and_0200W(device):
-    count = 2400  # 02:40 S .. 03:00 S = 02:00 W .. 02:19 W
-    dev = device(speed=FAST, count=count, start="2026-10-25T02:40:00")
-    want, order = check_run(dev, count)
-    assert [file_name(q) for q in order] == ["0230S.json", "0245S.json", "0200W.json",
-                                             "0215W.json"]
-    names = sorted(p.name for p in (dev.sd / "meter/2026/10/25").iterdir())
-    assert names == ["0200W.json", "0230S.json", "0245S.json"]
-    # time order, not name or id order, and the ids differ by the summer flag
-    assert dev.json("/historic/quarters?year=2026&month=10&day=25")["quarters"] == order[:-1]
-    assert order[2] | 0x80 == ((26 << 24) | (10 << 16) | (25 << 8) | 8 | 0x80)
-    assert want[order[1]]["consumed_energy_avg"] is not None  # closed across the switch
+# (start, quarters seen in time order, files of the day): 2400 telegrams each
+DST_DAYS = [
+    # autumn: 02:40 S .. 03:00 S = 02:00 W .. 02:19 W; both 0200S-0245S and 0200W exist
+    ("2026-10-25T02:40:00", ["0230S", "0245S", "0200W", "0215W"],
+     ["0200W", "0230S", "0245S"]),
+    # spring: 01:40 W .. 01:59:59 W, then 03:00 S: no 02xx files
+    ("2026-03-29T01:40:00", ["0130W", "0145W", "0300S", "0315S"],
+     ["0130W", "0145W", "0300S"]),
+]
 
 
-def test_spring_forward_day_has_no_02xx_files(device):
-    count = 2400  # 01:40 W .. 01:59:59 W, then 03:00 S .. 03:19 S
-    dev = device(speed=FAST, count=count, start="2026-03-29T01:40:00")
-    want, order = check_run(dev, count)
-    assert [file_name(q) for q in order] == ["0130W.json", "0145W.json", "0300S.json",
-                                             "0315S.json"]
-    names = sorted(p.name for p in (dev.sd / "meter/2026/03/29").iterdir())
-    assert names == ["0130W.json", "0145W.json", "0300S.json"]
-    # 01:45 W ends at 03:00 S: the next quarter follows it, so it closes on its register
+@pytest.mark.parametrize("start,quarters,files", DST_DAYS)
+def test_dst_days(device, start, quarters, files):
+    dev = device(speed=FAST, count=2400, start=start)
+    want, order = check_run(dev, 2400)
+    assert [file_name(q)[:5] for q in order] == quarters
+    folder = dev.sd / "meter" / start[:10].replace("-", "/")
+    assert sorted(p.name[:5] for p in folder.iterdir()) == files
+    # listed in time order (not by name or id), each with its own quarter id
+    y, m, d = map(int, start[:10].split("-"))
+    assert dev.json("/historic/quarters?year=%d&month=%d&day=%d" % (y, m, d))["quarters"] \
+        == order[:-1]
+    # the quarter before the switch closes on the first register after it
     assert want[order[1]]["consumed_energy_avg"] is not None
 
 
