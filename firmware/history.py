@@ -74,12 +74,18 @@ class HistoryStore:
         self.error = None  # the last write error, for /about
         self.checkpoint_at = 0  # index in CHECKPOINTS of the newest checkpoint
         self._scratch = bytearray(SUMMARY_TAIL)
+        self._made = ("", "")  # the last two folders written to (meter/ and the day's)
 
     # --- writing ---
 
-    def _write(self, path, pieces):
-        """Write a file from a generator of text pieces; False (and logged) on failure."""
+    def _write(self, folder, name, pieces):
+        """Write folder/name from a generator of text pieces, making the folder when
+        it is new; False (counted and logged) on failure."""
+        path = folder + "/" + name
         try:
+            if folder not in self._made:  # a stat per level: only for a new day
+                _makedirs(folder)
+                self._made = (self._made[-1], folder)
             with open(path, "w") as f:
                 for piece in pieces:
                     f.write(piece)
@@ -87,6 +93,7 @@ class HistoryStore:
             self.error = None
             return True
         except OSError as e:
+            self._made = ("", "")  # the card may have been swapped: check again
             self.errors += 1
             self.error = "writing %s: %s" % (path, e)
             self.log("history: " + self.error)
@@ -94,24 +101,13 @@ class HistoryStore:
 
     def write_quarter(self, q):
         """The finished quarter q (a core.quarter.Quarter) to its file."""
-        d = self.root + "/" + clock.day_dir(q.qid)
-        try:
-            _makedirs(d)
-        except OSError as e:
-            self.errors += 1
-            self.error = "making %s: %s" % (d, e)
-            self.log("history: " + self.error)
-            return False
-        return self._write(d + "/" + clock.file_name(q.qid), q.json_pieces())
+        return self._write(self.root + "/" + clock.day_dir(q.qid), clock.file_name(q.qid),
+                           q.json_pieces())
 
     def write_checkpoint(self, q):
         """q to the older checkpoint file, so the newer one survives a cut."""
         at = 1 - self.checkpoint_at
-        try:
-            _makedirs(self.root)
-        except OSError:
-            pass
-        if self._write(self.root + "/" + CHECKPOINTS[at], q.json_pieces(True)):
+        if self._write(self.root, CHECKPOINTS[at], q.json_pieces(True)):
             self.checkpoint_at = at
             return True
         return False
