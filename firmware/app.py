@@ -20,20 +20,15 @@ def log(msg):
 def load_config(board):
     """config.json from the SD card -> (config, errors, login). Missing: the defaults."""
     config = cold.load("firmware.core.config")  # needed at start-up only
-    cfg, errors = _read_config(board, config)
-    return cfg, errors, config.login(cfg)
-
-
-def _read_config(board, config):
+    cfg, errors = config.defaults(), []
     sd = board.sd_path()
-    if sd is None:
-        return config.defaults(), []
-    try:
-        with open(sd + "/config.json") as f:
-            text = f.read()
-    except OSError:
-        return config.defaults(), []
-    return config.parse(text)
+    if sd is not None:
+        try:
+            with open(sd + "/config.json") as f:
+                cfg, errors = config.parse(f.read())
+        except OSError:
+            pass
+    return cfg, errors, config.login(cfg)
 
 
 class State:

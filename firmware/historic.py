@@ -23,28 +23,29 @@ def int_arg(args, name, lo, hi):
     return int(text)
 
 
+def _day(parts):
+    """['YYYY', 'MM', 'DD'] -> (y, m, d), or None when it is not a day."""
+    if [len(p) for p in parts] != [4, 2, 2] or not "".join(parts).isdigit():
+        return None
+    y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
+    return (y, m, d) if 2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31 else None
+
+
 def parse_date(text):
     """'YYYY-MM-DD' -> (y, m, d); raises ValueError."""
-    if not text or len(text) != 10 or text[4] != "-" or text[7] != "-" \
-            or not (text[:4] + text[5:7] + text[8:]).isdigit():
+    day = _day((text or "").split("-"))
+    if day is None:
         raise ValueError("date must be YYYY-MM-DD")
-    y, m, d = int(text[:4]), int(text[5:7]), int(text[8:])
-    if not (2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31):
-        raise ValueError("date must be YYYY-MM-DD")
-    return y, m, d
+    return day
 
 
 def is_quarter_file(path):
     """True for 'YYYY/MM/DD/HHMM{S|W}.json' and nothing else (no '..', no other
     names: only quarter files are served from the card)."""
     parts = path.split("/")
-    if len(parts) != 4 or [len(p) for p in parts[:3]] != [4, 2, 2] \
-            or not "".join(parts[:3]).isdigit():
-        return False
-    y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
-    if not (2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31):
-        return False
-    return clock.parse_file_name((y - 2000) * 10000 + m * 100 + d, parts[3]) is not None
+    day = _day(parts[:3]) if len(parts) == 4 else None
+    return day is not None and clock.parse_file_name(
+        (day[0] - 2000) * 10000 + day[1] * 100 + day[2], parts[3]) is not None
 
 
 def listing(store, what, args):

@@ -28,11 +28,9 @@ class MonthPeak:
         self.month = month
         self.power = -1  # W, -1: none yet
         self.quarter_id = 0  # 0: none yet
-        for a in (self.day_power, self.day_qid, self.day_wh, self.day_export_wh):
-            for d in range(32):
-                a[d] = 0
         for d in range(32):
-            self.day_power[d] = -1
+            self.day_power[d] = -1  # -1: no quarter that day
+            self.day_qid[d] = self.day_wh[d] = self.day_export_wh[d] = 0
 
     def offer(self, qid, power_w, source, wh=0, export_wh=0):
         """A finished quarter's average (W) and its imported and exported energy (Wh).
