@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["host_tests.core.test_dsmr_core", "host_tests.core.test_quarter_core",
-           "host_tests.core.test_recorder", "host_tests.core.test_peak_core"]
+           "host_tests.core.test_recorder", "host_tests.core.test_peak_core",
+           "host_tests.core.test_config_core"]
 
 
 def test_core_tests_pass_on_micropython():

@@ -9,6 +9,7 @@ STR = "text"
 BOOL = "true or false"
 IP = "an IPv4 address like 192.168.0.250"
 INT = "a whole number"
+NUM = "a number"
 
 # (section, key, kind, default, max length or range)
 SCHEMA = (
@@ -23,6 +24,10 @@ SCHEMA = (
     ("web", "password", STR, "", 64),
     ("homewizard", "open", BOOL, False, None),
     ("p1", "baud", INT, 115200, (9600, 115200)),
+    # capacity tariff for the UI's cost estimate: the grid operator's rate (the 2023
+    # Flemish average, excl. VAT, is the default) and the least peak that is billed
+    ("tariff", "eur_per_kw_year", NUM, 40.4, (0, 1000)),
+    ("tariff", "minimum_kw", NUM, 2.5, (0, 100)),
 )
 
 
@@ -51,6 +56,10 @@ def _check(kind, limit, v):
         ok = type(v) is int and (limit is None or v in limit)
         if type(v) is int and not ok:
             return "must be one of %s" % ", ".join(str(x) for x in limit)
+    elif kind == NUM:
+        ok = type(v) in (int, float)
+        if ok and not limit[0] <= v <= limit[1]:
+            return "must be from %s to %s" % limit
     elif kind == IP:
         ok = type(v) is str and _is_ip(v)
     else:
