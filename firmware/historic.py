@@ -141,6 +141,7 @@ def month_peak(state):
         res["source"] = None
     res["meter_history"] = history
     res["rebuilt"] = state.peaks.rebuilt
+    res["tariff"] = state.cfg["tariff"]  # for the UI's cost estimate
     mem = state.board.memory()
     res["memory"] = {"size_heap": mem["heap_total"], "free_heap": mem["heap_free"]}
     return res

@@ -52,7 +52,7 @@ class Server(Microdot):
 
     def find_route(self, req):
         route = self.paths.get(req.path)
-        if route is None:
+        if route is None or req.method == "OPTIONS":
             return super().find_route(req)
         req.url_args = {}
         method = "GET" if req.method == "HEAD" else req.method

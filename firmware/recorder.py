@@ -34,6 +34,7 @@ class Recorder:
         self.log = log
         self.q = Quarter()
         self.checkpoint_s = -1  # second of the quarter of the last checkpoint
+        self.second = -1  # second of the quarter of the last telegram (meter time)
         self.pending = None
         if store is not None:
             self.pending = store.recover()
@@ -54,6 +55,7 @@ class Recorder:
         exported = v[SLOT[_ROW_EXPORT_W]] if r.present[_ROW_EXPORT_W] else 0
         avg = v[SLOT[_ROW_AVG]] if r.present[_ROW_AVG] else -1
         self.q.add(second, consumed, exported, wh, avg)
+        self.second = second
         if self.store is not None and second - self.checkpoint_s >= CHECKPOINT_S:
             if self.store.write_checkpoint(self.q):
                 self.checkpoint_s = second

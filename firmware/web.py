@@ -32,18 +32,30 @@ def _file_exists(path):
 
 
 def static(request, path):
-    """A file from data/, gzipped when there is a .gz and the browser accepts it."""
+    """A file from data/. The build stores text files gzipped only (flash is small),
+    so they go out gzipped; a client that takes no gzip gets them only from a source
+    tree that still has the plain file."""
     if ".." in path or path.startswith("/") or "\\" in path:
         return error(400, "bad path")
     name = "data/" + path
     ext = path.rpartition(".")[2]
     ctype = CONTENT_TYPES.get(ext, "application/octet-stream")
-    gz = "gzip" in request.headers.get("Accept-Encoding", "")
-    if gz and _file_exists(name + ".gz"):
+    gz = _file_exists(name + ".gz")
+    if gz and "gzip" in request.headers.get("Accept-Encoding", ""):
         return Response.send_file(name, content_type=ctype, compressed=True, file_extension=".gz")
     if _file_exists(name):
         return Response.send_file(name, content_type=ctype)
+    if gz:
+        return error(406, "/%s is stored gzipped: ask with Accept-Encoding: gzip" % path)
     return error(404, "no such file: /" + path)
+
+
+def cors_preflight(request):
+    """Headers for a browser's OPTIONS check before a cross-origin request with a
+    login (the UI's development mode). No credentials mode: the browser's stored
+    login is never sent to this device on another site's behalf."""
+    return {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization",
+            "Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
 
 
 def create(state):
@@ -52,6 +64,8 @@ def create(state):
     guard = state.guard
     reader = state.p1
     out = JsonOut(1536)  # shared: a handler fills and copies it without yielding
+
+    app.options_handler = cors_preflight
 
     @app.before_request
     async def login_required(request):
@@ -62,9 +76,18 @@ def create(state):
             return error(403, "no login configured: set web.user and web.password "
                               "in config.json on the SD card")
         if guard.check(request.headers.get("Authorization")):
+            request.g.login = True
             return None
         await asyncio.sleep_ms(guard.delay_ms())
         return error(401, "login required", {"WWW-Authenticate": 'Basic realm="digimon"'})
+
+    @app.after_request
+    async def cross_origin(request, response):
+        # The UI's development mode reads the device from a page on another host and
+        # sends the login itself. Another site may read an answer only when the
+        # request carried the login (never an open /api), or to learn it was wrong.
+        if getattr(request.g, "login", False) or response.status_code == 401:
+            response.headers["Access-Control-Allow-Origin"] = "*"
 
     @app.errorhandler(404)
     async def not_found(request):

@@ -2,6 +2,8 @@
 endpoints, plus day and month summaries so the UI never fetches 96 files. The work is
 done in firmware.historic, loaded per request (core.cold)."""
 
+import json
+
 from microdot import Response
 
 from firmware.core import cold
@@ -24,6 +26,35 @@ def chunks(pieces):
         yield "".join(part)
 
 
+def live_pieces(state):
+    """/current/live: the last telegram's power, how old it is, the SD card's state
+    and the quarter so far (as /current/quarter), in one poll for the live view."""
+    p1 = state.p1
+    r = p1.reading
+    have = p1.last_ms is not None
+
+    def watts(name):
+        return r.get(name) if have and r.has(name) else None
+
+    store = state.store
+    yield '{"age_ms":%s,"power_w":%s,"export_w":%s,"second":%s,' % (
+        _n(p1.age_ms()), _n(watts("power_import_kw")), _n(watts("power_export_kw")),
+        _n(state.recorder.second if state.recorder.second >= 0 else None))
+    yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (
+        json.dumps(p1.error), "false" if store is None else "true",
+        json.dumps(state.board.sd_error if store is None else store.error))
+    q = state.recorder.q
+    if q.qid and q.telegrams:
+        yield from q.json_pieces()
+    else:
+        yield "{}"
+    yield "}"
+
+
+def _n(v):
+    return "null" if v is None else str(v)
+
+
 def add_routes(app, state, error):
     store = state.store
 
@@ -36,6 +67,10 @@ def add_routes(app, state, error):
         if not q.qid or not q.telegrams:
             return {}
         return Response(chunks(q.json_pieces()))
+
+    @app.exact("/current/live")
+    async def live(request):
+        return Response(chunks(live_pieces(state)), headers={"Content-Type": "application/json"})
 
     @app.exact("/current/month/peak")
     async def month_peak(request):

@@ -166,3 +166,38 @@ def test_a_stalled_client_is_cut_off(device):
     stalled.settimeout(5)
     assert stalled.recv(100) == b""  # hung up on
     stalled.close()
+
+
+def test_current_live_is_the_last_telegram_and_the_quarter_so_far(device):
+    dev = device(profile="be", speed=20, count=37)  # 10:00:00 .. 10:00:36
+    wait_until(lambda: dev.meter.poll() is not None, 30, "the simulator to finish")
+    wait_until(lambda: telegrams_seen(dev) == 37, 10, "all telegrams")
+    live = dev.json("/current/live")
+    last = dev.sent()[-1]["values"]
+    assert live["power_w"] == last["power_import_w"] and live["export_w"] == last["power_export_w"]
+    assert live["second"] == 36 and 0 <= live["age_ms"] < 10000
+    assert live["sd"] is True and live["sd_error"] is None
+    assert "closed" in live["p1_error"]  # the simulator has finished: its pty is gone
+    assert live["quarter"] == dev.json("/current/quarter")
+    assert len(live["quarter"]["consumed_power_interval_avgs"]) == 8  # slots 0..7
+    assert dev.json("/current/month/peak")["tariff"] == {"eur_per_kw_year": 40.4, "minimum_kw": 2.5}
+
+
+def test_cross_origin_reads_need_the_login(device):
+    """The UI's development mode: a page on another host may read the device only
+    with the login in the request; an open /api stays same-origin."""
+    dev = device(profile="be", speed=1, config={"web": {"user": "admin", "password": "s3cret-Pw"},
+                                                "homewizard": {"open": True}})
+    wait_until(lambda: telegrams_seen(dev) > 0, 10, "a telegram")
+    status, headers, _ = dev.request("/current/live", method="OPTIONS", auth=None,
+                                     headers={"Origin": "http://laptop:8000",
+                                              "Access-Control-Request-Headers": "authorization"})
+    assert status == 200 and headers["Access-Control-Allow-Headers"] == "Authorization"
+    assert "Access-Control-Allow-Credentials" not in headers
+    status, headers, _ = dev.request("/current/live", headers={"Origin": "http://laptop:8000"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+    status, headers, _ = dev.request("/api/v1/data", auth=None, headers={"Origin": "http://x"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers
+    status, headers, _ = dev.request("/api/v1/data", auth=("admin", "nope"),
+                                     headers={"Origin": "http://x"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers

@@ -1,5 +1,6 @@
 """Assemble the board's flash tree in build/fs: boot.py, main.py, .mpy modules, lib/, data/."""
 
+import gzip
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FS = ROOT / "build" / "fs"
 MICRODOT_MODULES = ("__init__.py", "microdot.py", "helpers.py")
+GZIPPED = {".html", ".js", ".css", ".svg", ".json", ".txt", ".ico"}  # web files stored as .gz
 
 
 def mpy_cross():
@@ -50,9 +52,15 @@ def build(fs=FS):
     for src in [ROOT / "boot.py", ROOT / "main.py"] + sorted((ROOT / "data").rglob("*")):
         if src.is_file():
             dst = fs / src.relative_to(ROOT)
+            zipped = src.is_relative_to(ROOT / "data") and src.suffix in GZIPPED
+            if zipped:
+                dst = dst.with_name(dst.name + ".gz")
             if _stale(src, dst):
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dst)
+                if zipped:  # mtime 0: the same source gives the same bytes
+                    dst.write_bytes(gzip.compress(src.read_bytes(), 9, mtime=0))
+                else:
+                    shutil.copy2(src, dst)
             wanted.add(dst)
     for old in fs.rglob("*"):  # drop what the sources no longer have
         if old.is_file() and old not in wanted:
