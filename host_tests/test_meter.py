@@ -456,6 +456,20 @@ def test_stdout_count_and_corruption(tmp_path):
     assert 10 <= bad <= 40
 
 
+def test_fast_fills_history_then_keeps_pace(tmp_path):
+    """--fast 600 at --speed 1: ten minutes of telegrams at once, then one a second."""
+    log = tmp_path / "log.jsonl"
+    proc = spawn("--out", "-", "--profile", "be", "--speed", "1", "--fast", "600", "--count", "603",
+                 "--start", "2026-07-01T00:00:00", "--log", str(log))
+    start = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    took = time.monotonic() - start
+    assert proc.returncode == 0, err
+    entries = read_log(log)
+    assert len(entries) == 603 and entries[600]["t"].startswith("2026-07-01T00:10:00")
+    assert 2 <= took < 30  # 600 simulated seconds did not take 600 real ones; the last 3 did
+
+
 def test_stdout_nl22_parity():
     proc = spawn("--out", "-", "--profile", "nl22", "--speed", "1000", "--count", "5")
     out, _ = proc.communicate(timeout=20)

@@ -488,6 +488,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local time of the first telegram, e.g. 2026-03-29T01:50:00 (default now)")
     parser.add_argument("--seed", type=int, default=0, help="household seed (default 0)")
     parser.add_argument("--count", type=int, default=None, help="stop after N telegrams")
+    parser.add_argument("--fast", type=int, default=0,
+                        help="send the first N telegrams as fast as they are read (history), then at --speed")
     parser.add_argument("--log", default=None, help="append one JSON line per telegram sent")
     parser.add_argument("--corrupt", type=float, default=0.0,
                         help="fraction of telegrams damaged after the CRC (0..1)")
@@ -510,6 +512,8 @@ def main(args) -> int:
         return fail("--corrupt must be between 0 and 1")
     if args.count is not None and args.count < 0:
         return fail("--count must be >= 0")
+    if args.fast < 0:
+        return fail("--fast must be >= 0")
     try:
         meter = Meter(args.profile, args.start, args.seed, args.messages)
         out = open_output(args.out)
@@ -528,7 +532,9 @@ def main(args) -> int:
             if damaged:
                 wire = corrupt(wire, rng, meter.profile["crc"])
             delay = due - time.monotonic()
-            if delay > 0:
+            if sent < args.fast:
+                due = time.monotonic()  # filling history: the reader sets the pace
+            elif delay > 0:
                 out.idle(delay)
             elif delay < -1.0:
                 due = time.monotonic()  # fell behind (slow reader): slow down, no burst
