@@ -2,8 +2,9 @@
 
 usage: .venv/bin/python -m host_tests.screenshots   (or: make screenshots)
 
-The simulated Belgian meter first fills a day of history at full speed (about 75 s),
-then runs in real time while headless Chromium takes the pictures."""
+The simulated Belgian meter starts at a month's start (so its 1-0:1.6.0 is its own), fills
+two days and 19 hours of history as fast as the firmware reads (about 4 minutes), then
+runs in real time while headless Chromium takes the pictures."""
 
 import sys
 import tempfile
@@ -15,18 +16,16 @@ from host_tests.device import LOGIN, Device, wait_until
 from host_tests.test_web_ui import CHROMIUM, FLAGS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-DAY = 86400
+FILL = (2 * 24 + 19) * 3600  # telegrams: July 1 00:00 to July 3 19:00
 
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        fill = Device(tmp, profile="be", speed=2000, count=DAY, start="2026-06-20T00:00:00", seed=4)
-        wait_until(lambda: fill.meter.poll() is not None, 300, "a day of history")
-        wait_until(lambda: fill.json("/about")["p1"]["telegrams"] == DAY, 60, "all telegrams")
-        fill.stop()
-        dev = Device(tmp, profile="be", speed=1, start="2026-06-21T13:07:00", seed=4)
+        dev = Device(tmp, profile="be", speed=1, start="2026-07-01T00:00:00", seed=4,
+                     extra=("--fast", str(FILL)))
         try:
-            wait_until(lambda: dev.json("/about")["history"]["peak_rebuilt"], 30, "the peak")
+            wait_until(lambda: dev.json("/about")["p1"]["telegrams"] > FILL, 900, "the history")
+            wait_until(lambda: dev.json("/current/live")["second"] >= 100, 200, "a live quarter")
             shots(dev)
         finally:
             dev.stop()
@@ -35,8 +34,8 @@ def main():
 def shots(dev):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for locale, views in (("nl-BE", (("live", ""), ("day", "#d/2026-06-20"),
-                                         ("month", "#m/2026-06"), ("quarter", "#q/2026-06-20/1300S"))),
+        for locale, views in (("nl-BE", (("live", ""), ("day", "#d/2026-07-02"),
+                                         ("month", "#m/2026-07"), ("quarter", "#q/2026-07-02/1300S"))),
                               ("en-GB", (("live-en", ""),))):
             ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale,
                                       http_credentials={"username": LOGIN[0], "password": LOGIN[1]})

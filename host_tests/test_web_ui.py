@@ -10,13 +10,15 @@ import http.server
 import json
 import os
 import pty
+import socket
 import socketserver
+import subprocess
 import threading
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from host_tests.device import LOGIN, Device, free_port, wait_until
+from host_tests.device import LOGIN, Device, free_port, run, wait_until
 from host_tests.test_history_e2e import ORIGINAL, day_path, file_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -310,12 +312,7 @@ def silent(tmp_path):
     sd.mkdir()
     (sd / "config.json").write_text(json.dumps({"web": {"user": LOGIN[0], "password": LOGIN[1]}}))
     port = free_port()
-    from digimon import run
-
     argv, env, cwd = run.command(os.ttyname(slave), str(sd), "127.0.0.1:%d" % port)
-    import socket
-    import subprocess
-
     fw = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
 
     def up():

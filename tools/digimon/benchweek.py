@@ -19,7 +19,8 @@ from digimon.sim import wait_for
 LOGIN = "bench:bench-password"
 POLLS = (  # (path, seconds between requests)
     ("/api/v1/data", 0.2),
-    ("/current/quarter", 1.0),
+    ("/current/live", 1.0),
+    ("/current/quarter", 5.0),
     ("/current/month/peak", 5.0),
     ("/historic/day?date=2026-11-03", 10.0),
     ("/historic/month?year=2026&month=11", 30.0),
