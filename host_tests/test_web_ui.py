@@ -275,10 +275,10 @@ def test_language_follows_the_browser_and_can_be_switched(ui):
     w.page.wait_for_function("/W$/.test(document.getElementById('power')?.textContent)")
     assert w.text("#tab-live") == "Now" and w.text("#l-power") == "Power now"
     w.page.click("#lang")
-    w.page.wait_for_function("document.getElementById('l-power').textContent === 'Verbruik nu'")
+    w.page.wait_for_function("document.getElementById('l-power')?.textContent === 'Verbruik nu'")
     assert w.page.get_attribute("html", "lang") == "nl"
     w.open()  # the choice is kept
-    w.page.wait_for_function("document.getElementById('l-power').textContent === 'Verbruik nu'")
+    w.page.wait_for_function("document.getElementById('l-power')?.textContent === 'Verbruik nu'")
 
 
 def test_no_quarter_file_says_so(ui):
