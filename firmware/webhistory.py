@@ -26,6 +26,14 @@ def chunks(pieces):
         yield "".join(part)
 
 
+def quarter_pieces(q):
+    """The quarter being recorded as JSON pieces; {} before its first telegram."""
+    if q.qid and q.telegrams:
+        yield from q.json_pieces()
+    else:
+        yield "{}"
+
+
 def live_pieces(state):
     """/current/live: the last telegram's power, how old it is, the SD card's state
     and the quarter so far (as /current/quarter), in one poll for the live view."""
@@ -37,22 +45,20 @@ def live_pieces(state):
         return r.get(name) if have and r.has(name) else None
 
     store = state.store
+    second = state.recorder.second
     yield '{"age_ms":%s,"power_w":%s,"export_w":%s,"second":%s,' % (
-        _n(p1.age_ms()), _n(watts("power_import_kw")), _n(watts("power_export_kw")),
-        _n(state.recorder.second if state.recorder.second >= 0 else None))
+        json.dumps(p1.age_ms()), json.dumps(watts("power_import_kw")),
+        json.dumps(watts("power_export_kw")), json.dumps(second if second >= 0 else None))
     yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (
-        json.dumps(p1.error), "false" if store is None else "true",
+        json.dumps(p1.error), json.dumps(store is not None),
         json.dumps(state.board.sd_error if store is None else store.error))
-    q = state.recorder.q
-    if q.qid and q.telegrams:
-        yield from q.json_pieces()
-    else:
-        yield "{}"
+    yield from quarter_pieces(state.recorder.q)
     yield "}"
 
 
-def _n(v):
-    return "null" if v is None else str(v)
+def json_stream(pieces):
+    """A JSON answer sent in chunks as `pieces` are made."""
+    return Response(chunks(pieces), headers={"Content-Type": "application/json"})
 
 
 def add_routes(app, state, error):
@@ -63,14 +69,11 @@ def add_routes(app, state, error):
 
     @app.exact("/current/quarter")
     async def current_quarter(request):
-        q = state.recorder.q
-        if not q.qid or not q.telegrams:
-            return {}
-        return Response(chunks(q.json_pieces()))
+        return json_stream(quarter_pieces(state.recorder.q))
 
     @app.exact("/current/live")
     async def live(request):
-        return Response(chunks(live_pieces(state)), headers={"Content-Type": "application/json"})
+        return json_stream(live_pieces(state))
 
     @app.exact("/current/month/peak")
     async def month_peak(request):
@@ -95,7 +98,7 @@ def add_routes(app, state, error):
         try:
             if what == "day":
                 y, m, d = h.parse_date(request.args.get("date"))
-                return Response(h.day(store, y, m, d, app.progress))
+                return json_stream(h.day(store, y, m, d, app.progress))
             if what == "month":
                 y = h.int_arg(request.args, "year", 2000, 2099)
                 m = h.int_arg(request.args, "month", 1, 12)
