@@ -94,7 +94,7 @@ let gen = 0; // bumped by every view change: late answers for an old view are dr
 let timer = 0;
 let lastChart = null;
 
-function tr(key, vars) {
+function tr(key, vars = {}) {
   return T[lang][key].replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 }
 
@@ -142,7 +142,7 @@ function clock(id, step = 0) { // "10:15" (+ step seconds), with the season on t
   const q = split(id);
   const sec = q.i * 900 + step;
   const t = pad(sec / 3600 | 0) + ":" + pad(sec / 60 % 60 | 0);
-  return ambiguous(id) && step === 0 ? t + " (" + tr(q.s ? "summer" : "winter", {}) + ")" : t;
+  return ambiguous(id) && step === 0 ? t + " (" + tr(q.s ? "summer" : "winter") + ")" : t;
 }
 const dateText = (y, m, d, opts) => new Intl.DateTimeFormat(lang, Object.assign({timeZone: "UTC"}, opts))
   .format(Date.UTC(y, m - 1, d));
@@ -158,6 +158,9 @@ function fileName(id) {
   return pad(q.i >> 2) + pad(q.i % 4 * 15) + (q.s ? "S" : "W");
 }
 const nowQid = () => liveQid || fromUtc(Date.now());
+const peakW = () => (peak && peak.peak ? peak.peak.power : null);
+// a quarter's billed average: from the registers where the meter sends them
+const billedAvg = (q) => (q.consumed_energy_avg != null ? q.consumed_energy_avg : q.consumed_power_avg);
 
 // ---- views, addressed by the URL's #: "" live, q/2026-11-20/1015W, d/2026-11-20, m/2026-11
 function parseHash() {
@@ -234,7 +237,7 @@ function steps(list) { // [[text, action, disabled, longer text for screen reade
 function peakButton() {
   const b = $("peakbtn");
   const p = peak && peak.peak;
-  b.textContent = p ? tr("peakBtn", {w: watts(p.power)}) : tr("peakNone", {});
+  b.textContent = p ? tr("peakBtn", {w: watts(p.power)}) : tr("peakNone");
   b.disabled = !p;
 }
 
@@ -243,18 +246,19 @@ function tariffCost(w) { // EUR for one month at a month peak of w watts
   const t = (peak && peak.tariff) || {eur_per_kw_year: 0, minimum_kw: 2.5};
   return Math.max(w / 1000, t.minimum_kw) * t.eur_per_kw_year / 12;
 }
-function costCard(w, source) {
+function costCard(w) {
   const t = peak && peak.tariff;
   if (!t) return null;
   const kw = Math.max((w || 0) / 1000, t.minimum_kw);
-  return {id: "cost", label: tr("cost", {}), value: euro(tariffCost(w || 0)),
-    note: tr("costNote", {kw: num(kw, 2), rate: euro(t.eur_per_kw_year)}) + (source ? " · " + source : "")};
+  return {id: "cost", label: tr("cost"), value: euro(tariffCost(w || 0)),
+    note: tr("costNote", {kw: num(kw, 2), rate: euro(t.eur_per_kw_year)})};
 }
-const sourceText = (s) => (s === "meter" ? tr("sourceMeter", {}) : s ? tr("sourceOwn", {}) : "");
-function peakCard(p, label, source) {
-  return {id: "peak", label: label || tr("peak", {}), value: p ? watts(p.power) : "–",
+const sourceText = (s) => (s === "meter" ? tr("sourceMeter") : s ? tr("sourceOwn") : "");
+function peakCard(p, source) {
+  return {id: "peak", label: tr("peak"), value: p ? watts(p.power) : "–",
     note: p ? when(p.quarter_id) + (source ? " · " + source : "") : null};
 }
+const monthPeakCard = () => peakCard(peak && peak.peak, peak && sourceText(peak.source));
 
 // ---- the chart: bars in SVG, consumption up and export down ------------------------
 // o = {n: positions, bars: [{x, up, down, tip, top}], line: W or null, ticks: [[x, text]],
@@ -264,7 +268,7 @@ function chart(o) {
   const box = $("chart");
   box.dataset.points = o.bars.length;
   if (!o.bars.length) {
-    box.replaceChildren(el("p", {}, o.empty || tr("noData", {})));
+    box.replaceChildren(el("p", {}, o.empty || tr("noData")));
     return;
   }
   const w = box.clientWidth || 360, h = box.clientHeight || 224;
@@ -341,16 +345,16 @@ function quarterBars(q) {
   return {bars, wh, exportWh};
 }
 function quarterChart(q, bars) {
-  chart({n: 180, bars, line: peak && peak.peak ? peak.peak.power : null,
+  chart({n: 180, bars, line: peakW(),
     ticks: [0, 60, 120, 180].map((s) => [s, clock(q.quarter_id, s * 5).slice(0, 5)]),
     label: tr("chartQuarter", {n: bars.length}), pick: null});
 }
 function energyCard(wh, exportWh, d) {
-  return {id: "energy", label: tr("energy", {}), value: kwh(wh, d), note: exportWh ? tr("exported", {v: kwh(exportWh, d)}) : null};
+  return {id: "energy", label: tr("energy"), value: kwh(wh, d), note: exportWh ? tr("exported", {v: kwh(exportWh, d)}) : null};
 }
 function quarterSteps(id) {
   const q = split(id);
-  const step = (key, to) => [tr(key, {}), () => (to ? goQuarter(to()) : go("#")), false, tr(key + "Long", {})];
+  const step = (key, to) => [tr(key), () => (to ? goQuarter(to()) : go("#")), false, tr(key + "Long")];
   steps([step("back1d", () => atWall(q.y, q.m, q.d - 1, q.i, q.s)),
     step("back15", () => fromUtc(toUtc(id) - 900e3)),
     step("now", null),
@@ -361,9 +365,9 @@ function quarterSteps(id) {
 function deviceProblems(d) {
   const out = [];
   if (d.p1_error) out.push(tr("p1error", {e: d.p1_error}));
-  else if (d.age_ms == null) out.push(tr("waiting", {}));
+  else if (d.age_ms == null) out.push(tr("waiting"));
   else if (d.age_ms > STALE_MS) out.push(tr("stale", {s: Math.round(d.age_ms / 1000)}));
-  if (!d.sd) out.push(tr("noSd", {}));
+  if (!d.sd) out.push(tr("noSd"));
   else if (d.sd_error) out.push(tr("sdError", {e: d.sd_error}));
   return out;
 }
@@ -372,22 +376,22 @@ function renderLive(d) {
   const q = d.quarter, id = q.quarter_id;
   const problems = deviceProblems(d);
   status(problems.length ? problems : [devNote(), tr("updated", {t: new Date().toLocaleTimeString(lang)})], problems.length > 0);
-  $("title").textContent = id ? tr("liveTitle", {t: quarterRange(id)}) : tr("live", {});
+  $("title").textContent = id ? tr("liveTitle", {t: quarterRange(id)}) : tr("live");
   const {bars, wh, exportWh} = id ? quarterBars(q) : {bars: [], wh: 0, exportWh: 0};
   const exporting = d.export_w > 0;
   // the 5 s slots, not the registers: at 1 Wh a register is too coarse a minute in
   const sofar = id ? q.consumed_power_avg : null;
   const elapsed = d.second != null ? d.second + 1 : bars.length * 5;
   const proj = sofar == null ? null : Math.round((sofar * elapsed + (d.power_w || 0) * (900 - elapsed)) / 900);
-  const top = peak && peak.peak ? peak.peak.power : null;
+  const top = peakW();
   cards([
-    {id: "power", big: true, label: tr(exporting ? "exportNow" : "power", {}), cls: exporting ? "prod" : null,
+    {id: "power", big: true, label: tr(exporting ? "exportNow" : "power"), cls: exporting ? "prod" : null,
       value: d.power_w == null ? "–" : watts(exporting ? -d.export_w : d.power_w)},
-    {id: "qavg", label: tr("qavg", {}), value: watts(sofar)},
-    {id: "proj", label: tr("proj", {}), value: watts(proj), note: tr("projNote", {})},
-    peakCard(peak && peak.peak, null, peak && sourceText(peak.source)),
+    {id: "qavg", label: tr("qavg"), value: watts(sofar)},
+    {id: "proj", label: tr("proj"), value: watts(proj), note: tr("projNote")},
+    monthPeakCard(),
     energyCard(wh, exportWh, 3),
-    costCard(top, null),
+    costCard(top),
   ].filter(Boolean));
   warn(proj, top);
   quarterSteps(id || nowQid());
@@ -409,10 +413,10 @@ function renderQuarter(id, q) {
   $("title").textContent = tr("quarterTitle", {t: when(id) + "–" + clock(id, 900).slice(0, 5)});
   const {bars, wh, exportWh} = quarterBars(q);
   cards([
-    {id: "avg", label: tr("avg", {}), value: watts(q.consumed_energy_avg != null ? q.consumed_energy_avg : q.consumed_power_avg)},
-    {id: "prod", label: tr("prod", {}), value: watts(q.produced_power_avg != null ? Math.abs(q.produced_power_avg) : null)},
+    {id: "avg", label: tr("avg"), value: watts(billedAvg(q))},
+    {id: "prod", label: tr("prod"), value: watts(q.produced_power_avg != null ? Math.abs(q.produced_power_avg) : null)},
     energyCard(wh, exportWh, 3),
-    peakCard(peak && peak.peak, null, peak && sourceText(peak.source)),
+    monthPeakCard(),
   ]);
   quarterChart(q, bars);
 }
@@ -423,17 +427,17 @@ function renderDay(v, data) {
   const n = Math.round((toUtc(atWall(v.y, v.m, v.d + 1, 0, 0)) - start) / 900e3); // 92, 96 or 100
   const top = data.peak && data.peak.quarter_id;
   const bars = data.quarters.map((q) => {
-    const up = q.consumed_energy_avg != null ? q.consumed_energy_avg : q.consumed_power_avg;
+    const up = billedAvg(q);
     return {x: Math.round((toUtc(q.quarter_id) - start) / 900e3), up, down: q.produced_power_avg || 0,
       id: q.quarter_id, top: q.quarter_id === top, tip: quarterRange(q.quarter_id) + " · " + watts(up)};
   });
   const ticks = [0, 6, 12, 18, 24].map((hr) => [hr === 24 ? n : Math.round((toUtc(atWall(v.y, v.m, v.d, hr * 4, 0)) - start) / 900e3), pad(hr % 24) + ":00"]);
   cards([
-    {id: "daypeak", label: tr("dayPeak", {}), value: watts(data.peak && data.peak.power), note: top ? clock(top) : null},
+    {id: "daypeak", label: tr("dayPeak"), value: watts(data.peak && data.peak.power), note: top ? clock(top) : null},
     energyCard(data.wh, data.export_wh, 2),
-    peakCard(peak && peak.peak, null, peak && sourceText(peak.source)),
+    monthPeakCard(),
   ]);
-  chart({n, bars, ticks, line: peak && peak.peak ? peak.peak.power : null,
+  chart({n, bars, ticks, line: peakW(),
     label: tr("chartDay", {n: bars.length}), pick: (b) => go(quarterHash(b.id))});
 }
 
@@ -454,9 +458,9 @@ function renderMonth(v, data) {
   const billed = current ? peak.peak : fromMeter || data.peak;
   const source = current ? peak.source : fromMeter ? "meter" : data.source;
   cards([
-    peakCard(billed, null, sourceText(source)),
+    peakCard(billed, sourceText(source)),
     energyCard(wh, exportWh, 1),
-    costCard(billed ? billed.power : 0, null),
+    costCard(billed ? billed.power : 0),
   ].filter(Boolean));
   chart({n: days, bars, line: null, ticks: [1, 8, 15, 22, 29].filter((d) => d <= days).map((d) => [d - 0.5, String(d)]),
     label: tr("chartMonth", {n: bars.length}), pick: (b) => go(dayHash(v.y, v.m, b.day))});
@@ -467,16 +471,16 @@ function devNote() { return DEVICE ? tr("dev", {url: BASE}) : ""; }
 
 function fail(e) {
   if (e.status === 401) {
-    status([tr("login", {})], true);
+    status([tr("login")], true);
     if (DEVICE) $("devlogin").hidden = false;
   } else if (e.status === 0) {
     status([tr("unreachable", {why: e.message})], true);
   } else if (e.status === 503 && /SD/.test(e.message)) {
-    status([tr("noSd", {})], true);
+    status([tr("noSd")], true);
   } else {
     status([tr("answered", {s: e.status, des: e.message})], true);
   }
-  if (e.status === 404 || e.status === 503) chart({bars: [], empty: e.status === 404 ? tr("noData", {}) : tr("noSd", {})});
+  if (e.status === 404 || e.status === 503) chart({bars: [], empty: e.status === 404 ? tr("noData") : tr("noSd")});
 }
 
 async function poll(g) {
@@ -502,11 +506,12 @@ async function show() {
   lastChart = null;
   for (const k of ["live", "day", "month"]) {
     const a = $("tab-" + k);
-    a.textContent = tr(k, {});
+    a.textContent = tr(k);
     if (k === v.kind) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
   const q = split(nowQid());
-  $("tab-day").href = v.kind === "quarter" ? dayHash(split(v.id).y, split(v.id).m, split(v.id).d) : dayHash(q.y, q.m, q.d);
+  const shown = v.kind === "quarter" ? split(v.id) : q;
+  $("tab-day").href = dayHash(shown.y, shown.m, shown.d);
   $("tab-month").href = v.kind === "day" ? monthHash(v.y, v.m) : monthHash(q.y, q.m);
   $("lang").textContent = T[lang].other;
   $("warn").hidden = true;
@@ -515,15 +520,15 @@ async function show() {
   if (v.kind === "quarter") quarterSteps(v.id);
   if (v.kind === "day") {
     const today = q.y === v.y && q.m === v.m && q.d === v.d;
-    steps([[tr("prevDay", {}), () => go(dayHash(v.y, v.m, v.d - 1))],
-      [tr("today", {}), () => go(dayHash(q.y, q.m, q.d)), today],
-      [tr("nextDay", {}), () => go(dayHash(v.y, v.m, v.d + 1)), today]]);
+    steps([[tr("prevDay"), () => go(dayHash(v.y, v.m, v.d - 1))],
+      [tr("today"), () => go(dayHash(q.y, q.m, q.d)), today],
+      [tr("nextDay"), () => go(dayHash(v.y, v.m, v.d + 1)), today]]);
   }
   if (v.kind === "month") {
     const current = q.y === v.y && q.m === v.m;
-    steps([[tr("prevMonth", {}), () => go(monthHash(v.y, v.m - 1))],
-      [tr("thisMonth", {}), () => go(monthHash(q.y, q.m)), current],
-      [tr("nextMonth", {}), () => go(monthHash(v.y, v.m + 1)), current]]);
+    steps([[tr("prevMonth"), () => go(monthHash(v.y, v.m - 1))],
+      [tr("thisMonth"), () => go(monthHash(q.y, q.m)), current],
+      [tr("nextMonth"), () => go(monthHash(v.y, v.m + 1)), current]]);
   }
   try {
     if (!peak) await loadPeak();
@@ -558,7 +563,7 @@ $("lang").onclick = () => {
 };
 function setLang() {
   document.documentElement.lang = lang;
-  for (const k of ["user", "pass", "connect"]) $("l-" + k).textContent = tr(k, {});
+  for (const k of ["user", "pass", "connect"]) $("l-" + k).textContent = tr(k);
 }
 $("devlogin").onsubmit = (ev) => {
   ev.preventDefault();
