@@ -12,10 +12,33 @@ instance, never a hardware module):
     p1_request(on)            P1 Data Request: True drives RTS high, False releases it
                               (input / high impedance); it is never driven low
     sd_path()                 the SD card's mount point ("/sd") or None when there is none
+    sd_error                  why there is no SD card (str) or None
+    sd_retry()                try to mount the SD card again (after it was missing or
+                              failed); returns sd_path()
+    flash_path()              folder in flash for the copy of config.json ("" = the root
+                              of the board's flash), None when there is no flash to keep it
     led(on)                   status LED on / off
     button()                  True while the BOOT button is held
     memory()                  dict of heap / flash sizes in bytes for /about
     reset()                   restart the device
+    reset_cause()             why the device (re)started, in words ("power on", "watchdog")
+    watchdog(timeout_ms)      start the hardware watchdog; watchdog_feed() keeps it quiet
+    watchdog_feed()
+
+Network (the WiFi station, the setup access point, the clock):
+    async wifi_connect(net, timeout_ms)
+                              join a WiFi network; net is a dict with ssid, password,
+                              hostname (also the mDNS name <hostname>.local), dhcp, and
+                              ip, gateway, subnet for a static address. Returns the IP
+                              address (str), or None when it did not connect in time.
+    wifi_ip()                 the station's IP while connected, else None
+    wifi_scan()               [(ssid, rssi), ...] of the networks in range
+    ap_start(ssid)            open the setup access point (no password); returns the
+                              address the device is reached on there ("192.168.4.1")
+    ap_stop()
+    dns_addr                  (host, port) for the captive-portal DNS server, or None
+    ntp_host                  the NTP server to set the clock from, or None (clock is set)
+    set_time(epoch_s)         set the clock (UTC seconds since 1970-01-01)
 """
 
 

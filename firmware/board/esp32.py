@@ -20,10 +20,30 @@ from firmware.board import pins
 
 SD_MOUNT = "/sd"
 P1_RXBUF = 4096  # one whole telegram fits in the UART driver's buffer
+AP_IP = "192.168.4.1"  # the setup access point's own address (and gateway, DNS)
+WIFI_POLL_MS = 250  # how often wifi_connect() looks whether the link is up
+# Seconds from 1970-01-01 to 2000-01-01 UTC: the esp32 port's time epoch is 2000
+# (see set_time()).
+EPOCH_2000 = 946_684_800
+
+# machine.reset_cause() in words. The esp32 port (MicroPython >= 1.23) maps the
+# ESP-IDF reasons onto these: a brownout counts as "power on" (there is no
+# constant of its own), machine.reset() and a crash (panic) as "hard reset";
+# "soft reset" is Ctrl-D / machine.soft_reset() (the chip itself kept running).
+RESET_CAUSES = {
+    machine.PWRON_RESET: "power on",
+    machine.HARD_RESET: "hard reset",
+    machine.WDT_RESET: "watchdog",
+    machine.DEEPSLEEP_RESET: "deep sleep",
+    machine.SOFT_RESET: "soft reset",
+}
 
 
 class Board:
     """One ESP32 board, configured from its row in pins.BOARDS."""
+
+    dns_addr = ("0.0.0.0", 53)  # captive-portal DNS server, on every interface
+    ntp_host = "be.pool.ntp.org"
 
     def __init__(self, name=None, p1_baud=115200, overrides=None):
         if name is None:
@@ -38,6 +58,8 @@ class Board:
         self._row = row
         self.set_p1_baud(p1_baud)  # sets p1_baud and p1_7e1
         self._uart = None
+        self._wdt = None
+        self._sd_card = None  # the machine.SDCard we mounted (deinit on retry)
         self._sd_ok = False
         self._sd_tried = False
         self.sd_error = None  # why the SD card is not mounted, for /about
@@ -118,6 +140,27 @@ class Board:
             self._mount_sd()
         return SD_MOUNT if self._sd_ok else None
 
+    def sd_retry(self):
+        """Mount the SD card again (after it was missing or failed); sd_path().
+
+        Call it only after the card failed: a mounted /sd is unmounted first
+        (files still open on it are dead anyway) and mounted afresh.
+        """
+        self._sd_tried = True
+        self._sd_ok = False
+        try:
+            vfs.umount(SD_MOUNT)
+        except OSError:
+            pass  # was not mounted
+        card, self._sd_card = self._sd_card, None
+        if card is not None:
+            try:
+                card.deinit()  # free SPI slot 2 for the new SDCard
+            except Exception:
+                pass
+        self._mount_sd()
+        return SD_MOUNT if self._sd_ok else None
+
     def _mount_sd(self):
         # MicroPython >= 1.25 has machine.SDCard in SPI mode on every ESP32
         # chip (on the S2 / C3 without an SD/MMC host too): slot=2 is the first
@@ -146,6 +189,7 @@ class Board:
                 # (the stub wrongly makes VfsFat an abstract block device)
                 fat = vfs.VfsFat(card)  # type: ignore[abstract]
                 vfs.mount(fat, SD_MOUNT)
+                self._sd_card = card
                 self._sd_ok = True
                 self.sd_error = None
                 return
@@ -158,6 +202,10 @@ class Board:
                     pass
         self.sd_error = "SD card not mounted (" + "; ".join(errors) + ")"
         print(self.sd_error)
+
+    def flash_path(self):
+        """The root of the LittleFS flash: config.json's copy is "/config.json"."""
+        return ""
 
     # --- LED, button ----------------------------------------------------------
 
@@ -196,3 +244,100 @@ class Board:
     def reset(self):
         """Restart the device."""
         machine.reset()
+
+    def reset_cause(self):
+        """Why the device (re)started, in words (see RESET_CAUSES)."""
+        cause = machine.reset_cause()
+        return RESET_CAUSES.get(cause, "unknown (%d)" % cause)
+
+    def watchdog(self, timeout_ms):
+        """Start the hardware watchdog (at least 1000 ms on the esp32).
+
+        Once started it cannot be stopped: watchdog_feed() must follow within
+        every timeout_ms, else the chip resets (reset_cause() "watchdog").
+        """
+        self._wdt = machine.WDT(timeout=timeout_ms)
+
+    def watchdog_feed(self):
+        """Keep the watchdog quiet (nothing to do before watchdog())."""
+        if self._wdt is not None:
+            self._wdt.feed()
+
+    # --- network --------------------------------------------------------------
+
+    async def wifi_connect(self, net, timeout_ms):
+        """Join the WiFi network in net; the IP (str), or None after timeout_ms.
+
+        connect() only starts the join: the link is polled without blocking
+        the event loop.
+        """
+        # Before the interface is up: the hostname goes to DHCP, and the esp32
+        # port's built-in mDNS responder answers <hostname>.local with it.
+        network.hostname(net["hostname"])
+        sta = network.WLAN(network.STA_IF)
+        sta.active(True)
+        if not net["dhcp"]:
+            # Static address; the config has no DNS server, so the gateway is
+            # used as the DNS server too (what home routers provide).
+            sta.ifconfig((net["ip"], net["subnet"], net["gateway"], net["gateway"]))
+        sta.connect(net["ssid"], net["password"])
+        start = time.ticks_ms()
+        while not sta.isconnected():
+            if time.ticks_diff(time.ticks_ms(), start) >= timeout_ms:
+                sta.disconnect()  # stop retrying in the background
+                return None
+            await asyncio.sleep_ms(WIFI_POLL_MS)
+        return sta.ifconfig()[0]
+
+    def wifi_ip(self):
+        """The station's IP while connected, else None."""
+        sta = network.WLAN(network.STA_IF)
+        return sta.ifconfig()[0] if sta.isconnected() else None
+
+    def wifi_scan(self):
+        """[(ssid, rssi), ...] in range, strongest first, one entry per SSID.
+
+        Blocks for the scan itself (a second or two).
+        """
+        sta = network.WLAN(network.STA_IF)
+        if not sta.active():
+            sta.active(True)  # scanning needs the station interface up
+        best = {}  # type: dict[str, int]
+        for ap in sta.scan():  # (ssid, bssid, channel, rssi, security, hidden)
+            try:
+                ssid = ap[0].decode()
+            except UnicodeError:  # not UTF-8: keep it readable
+                ssid = "".join(chr(b) if 32 <= b < 127 else "?" for b in ap[0])
+            if ssid and (ssid not in best or ap[3] > best[ssid]):
+                best[ssid] = ap[3]  # hidden networks have an empty SSID
+        return sorted(best.items(), key=lambda item: -item[1])
+
+    def ap_start(self, ssid):
+        """Open the setup access point (no password); returns its address."""
+        ap = network.WLAN(network.AP_IF)
+        ap.active(True)
+        # ssid / security: the current names (essid / authmode still work).
+        ap.config(ssid=ssid, security=network.AUTH_OPEN)
+        ap.ifconfig((AP_IP, "255.255.255.0", AP_IP, AP_IP))
+        return AP_IP
+
+    def ap_stop(self):
+        """Close the setup access point."""
+        network.WLAN(network.AP_IF).active(False)
+
+    def set_time(self, epoch_s):
+        """Set the clock from UTC seconds since 1970-01-01 (e.g. from NTP).
+
+        MicroPython's time epoch depends on the port: unix, rp2, mimxrt (and
+        a few others) count from 1970, the esp32 port from 2000-01-01 (also in
+        MicroPython >= 1.22; gmtime(0)[0] tells which). gmtime() takes seconds
+        since that epoch, so shift by 30 years when it is 2000.
+        """
+        secs = int(epoch_s)
+        if time.gmtime(0)[0] == 2000:
+            secs -= EPOCH_2000
+        year, month, day, hour, minute, second, weekday, _ = time.gmtime(secs)
+        # RTC order: (year, month, day, weekday, hours, minutes, seconds,
+        # subseconds); the esp32 port works the weekday out itself.
+        machine.RTC().datetime(
+            (year, month, day, weekday, hour, minute, second, 0))

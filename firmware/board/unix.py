@@ -2,14 +2,25 @@
 
 P1 comes from a serial device (a USB P1 cable, or the simulator's pty) set up with
 termios, or from a ser2net-style TCP bridge (tcp://host:port). The SD card is a
-directory. The LED and the button are simulated.
+directory, and so is the flash that keeps the copy of config.json. The LED, the button
+and the WiFi are simulated:
+- the LED's changes go to a timeline file, one "<ticks_ms> <0|1>" line each (--led);
+- the BOOT button is held while a file exists (--button);
+- the WiFi networks in range are a JSON file {"ssid": "password", ...} (--wifi): joining
+  works when the configured network is in it with its password; without --wifi the host's
+  network stands for any configured one. The setup access point is the --http address,
+  and the captive-portal DNS server listens where --dns says.
+The host's clock is already set (no NTP); the host's process supervisor is the watchdog
+(`digimon run` starts the firmware again when it resets).
 """
 
 import asyncio
 import gc
+import json
 import os
 import sys
 import termios
+import time
 
 # Linux termios c_cflag bits (the unix port's termios module has no constants for them)
 _CSIZE = 0o60
@@ -28,12 +39,16 @@ _VMIN = 6
 _BAUDS = {9600: termios.B9600, 115200: termios.B115200}
 
 USAGE = """usage: main.py --p1 <device | tcp://host:port> --sd <dir> --http <host:port> [--baud 115200|9600]
+               [--flash <dir>] [--led <file>] [--button <file>] [--wifi <file>] [--dns <host:port>]
   --baud 9600 means DSMR 2.2/3: 9600 baud 7E1 (bit 7 is masked)"""
+RESET_EXIT = 3  # the exit status that means "restart me" (see digimon run)
+FAIL_MS = 1000  # how long a simulated failed WiFi join takes
 
 
 def parse_args(argv):
     """--name value pairs -> dict. Raises ValueError with a clear message."""
-    opts = {"p1": None, "sd": None, "http": "127.0.0.1:8080", "baud": "115200"}
+    opts = {"p1": None, "sd": None, "http": "127.0.0.1:8080", "baud": "115200", "flash": None,
+            "led": None, "button": None, "wifi": None, "dns": None}
     i = 0
     while i < len(argv):
         name = argv[i]
@@ -49,12 +64,23 @@ def parse_args(argv):
             raise ValueError
     except ValueError:
         raise ValueError("--baud must be 115200 or 9600")
-    host, _, port = opts["http"].rpartition(":")
-    try:
-        opts["http"] = (host or "0.0.0.0", int(port))
-    except ValueError:
-        raise ValueError("--http must be host:port, e.g. 127.0.0.1:8080")
+    for name in ("http", "dns"):
+        if opts[name] is None:
+            continue
+        host, _, port = opts[name].rpartition(":")
+        try:
+            opts[name] = (host or "0.0.0.0", int(port))
+        except ValueError:
+            raise ValueError("--%s must be host:port, e.g. 127.0.0.1:8080" % name)
     return opts
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
 
 
 class Board:
@@ -68,6 +94,10 @@ class Board:
         self._file = None
         self._writer = None
         self._led = False
+        self._timeline = None if self.opts["led"] is None else open(self.opts["led"], "a")
+        self.dns_addr = self.opts["dns"]
+        self.ntp_host = None
+        self._ip = None
 
     def set_p1_baud(self, baud):
         pass  # on Linux the command line's --baud sets the line, not config.json
@@ -138,11 +168,72 @@ class Board:
         self.sd_error = None
         return path
 
+    def sd_retry(self):
+        return self.sd_path()
+
+    def flash_path(self):
+        return self.opts["flash"]
+
     def led(self, on):
+        if on != self._led and self._timeline is not None:
+            self._timeline.write("%d %d\n" % (time.ticks_ms(), on))
+            self._timeline.flush()
         self._led = on
 
     def button(self):
-        return False
+        return self.opts["button"] is not None and _exists(self.opts["button"])
+
+    # --- WiFi, simulated ---
+
+    def _in_range(self):
+        """The simulated air: {ssid: password}; None without --wifi."""
+        if self.opts["wifi"] is None:
+            return None
+        try:
+            with open(self.opts["wifi"]) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def _host_ip(self):
+        host = self.http[0]
+        return "127.0.0.1" if host == "0.0.0.0" else host
+
+    async def wifi_connect(self, net, timeout_ms):
+        air = self._in_range()
+        if air is None or air.get(net["ssid"]) == net["password"]:
+            self._ip = self._host_ip() if net["dhcp"] else net["ip"]
+            return self._ip
+        await asyncio.sleep_ms(min(timeout_ms, FAIL_MS))
+        return None
+
+    def wifi_ip(self):
+        air = self._in_range()
+        if air is not None and self._ip is not None and not air:
+            self._ip = None  # every network went away
+        return self._ip
+
+    def wifi_scan(self):
+        air = self._in_range() or {}
+        return [(ssid, -50 - 5 * i) for i, ssid in enumerate(sorted(air))]
+
+    def ap_start(self, ssid):
+        return "%s:%d" % (self._host_ip(), self.http[1])
+
+    def ap_stop(self):
+        pass
+
+    def set_time(self, epoch_s):
+        pass  # the host keeps its own clock
+
+    def reset_cause(self):
+        return "power on"
+
+    def watchdog(self, timeout_ms):
+        pass  # the host's process supervisor restarts a hung firmware
+
+    def watchdog_feed(self):
+        pass
 
     def memory(self):
         gc.collect()
@@ -151,4 +242,4 @@ class Board:
         return {"heap_total": free + alloc, "heap_free": free}
 
     def reset(self):
-        sys.exit(3)
+        sys.exit(RESET_EXIT)

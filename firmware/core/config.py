@@ -10,13 +10,14 @@ BOOL = "true or false"
 IP = "an IPv4 address like 192.168.0.250"
 INT = "a whole number"
 NUM = "a number"
+HOST = "a name of letters, digits and '-' (at most 32), like digimon"
 
 # (section, key, kind, default, max length or range)
 SCHEMA = (
     ("wifi", "ssid", STR, "", 32),
     ("wifi", "password", STR, "", 64),
     ("network", "dhcp", BOOL, True, None),
-    ("network", "device_name", STR, "digimon", 32),
+    ("network", "device_name", HOST, "digimon", 32),
     ("network", "ip", IP, "192.168.0.250", None),
     ("network", "gateway", IP, "192.168.0.1", None),
     ("network", "subnet", IP, "255.255.255.0", None),
@@ -48,6 +49,15 @@ def _is_ip(v):
     return True
 
 
+def _is_host(v):
+    if not 0 < len(v) <= 32 or v[0] == "-" or v[-1] == "-":
+        return False
+    for ch in v:
+        if not (ch.isalpha() or ch.isdigit() or ch == "-") or ord(ch) > 127:
+            return False
+    return True
+
+
 def _check(kind, limit, v):
     """None if v fits, else what is wrong with it."""
     if kind == BOOL:
@@ -62,6 +72,8 @@ def _check(kind, limit, v):
             return "must be from %s to %s" % limit
     elif kind == IP:
         ok = type(v) is str and _is_ip(v)
+    elif kind == HOST:
+        ok = type(v) is str and _is_host(v)
     else:
         ok = type(v) is str
         if ok and limit and len(v) > limit:
@@ -110,6 +122,52 @@ def parse(text):
     except ValueError as e:
         return defaults(), ["config.json is not valid JSON (%s); using defaults" % e]
     return validate(obj)
+
+
+# what the setup page may set: (section, key); a password left empty keeps the saved one
+SETUP_KEYS = (("wifi", "ssid"), ("wifi", "password"), ("network", "device_name"),
+              ("network", "dhcp"), ("network", "ip"), ("network", "gateway"),
+              ("network", "subnet"), ("web", "user"), ("web", "password"))
+
+
+def setup_form(form):
+    """The setup page's fields (a parsed JSON object) -> {section: {key: value}} to
+    merge into config.json, and a list of what is wrong with them (empty when fine)."""
+    if not isinstance(form, dict):
+        return {}, ["expected a JSON object {...}"]
+    changes = {}
+    for section, key in SETUP_KEYS:
+        sec = form.get(section)
+        if not isinstance(sec, dict) or key not in sec:
+            continue
+        v = sec[key]
+        if key == "password" and v == "":
+            continue  # keep the saved password
+        changes.setdefault(section, {})[key] = v
+    _cfg, errors = validate(changes)
+    ssid = changes.get("wifi", {}).get("ssid")
+    if not errors and not ssid:
+        errors.append('"wifi.ssid": the name of the WiFi network is needed')
+    return changes, [e.replace("; using the default", "") for e in errors]
+
+
+def merge(obj, changes):
+    """config.json's object with changes applied; other sections and keys stay."""
+    if not isinstance(obj, dict):
+        obj = {}
+    for section, values in changes.items():
+        if not isinstance(obj.get(section), dict):
+            obj[section] = {}
+        obj[section].update(values)
+    return obj
+
+
+def pretty(obj):
+    """config.json text: one section per line, easy to edit on a computer."""
+    import json
+
+    return "{\n" + ",\n".join("  %s: %s" % (json.dumps(k), json.dumps(v))
+                               for k, v in obj.items()) + "\n}\n"
 
 
 def login(cfg):
