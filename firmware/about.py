@@ -2,25 +2,30 @@
 and what the device is doing in words. Loaded per request (core.cold)."""
 
 from firmware.core import cold
-
-STALE_MS = 30000  # no telegram for this long: say so
+from firmware.wifi import AP_SSID
 
 
 def status_words(state):
-    """What the device is doing, in words, for /about."""
+    """What the device is doing, in words, for /about (the LED says it in Morse)."""
     p1 = state.p1
     age = p1.age_ms()
     if p1.error:
-        words = "cannot open the P1 port: " + p1.error
+        words = ["cannot open the P1 port: " + p1.error]
+    elif state.p1_stale():
+        words = ["no telegram for %s s: check the cable and that the P1 port is opened"
+                 % ("%d" % (age // 1000) if age is not None else "%d" % state.uptime_s())]
     elif age is None:
-        words = "waiting for the first telegram"
-    elif age > STALE_MS:
-        words = "no telegram for %d s: check the cable and that the P1 port is opened" % (age // 1000)
+        words = ["waiting for the first telegram"]
     else:
-        words = "running"
-    if state.board.sd_path() is None:
-        words += "; no SD card: history is not kept"
-    return words
+        words = ["running"]
+    wifi = state.wifi
+    if wifi.mode == "setup":
+        words.append("setup mode: join the WiFi %s and open http://%s/setup" % (
+            AP_SSID, wifi.ap))
+    sd = state.sd_trouble()
+    if sd:
+        words.append("SD card: %s; history is not kept" % sd)
+    return "; ".join(words)
 
 
 def body(state, app):
@@ -45,10 +50,15 @@ def body(state, app):
         "p1": reader.counters(),
         "last_telegram_ms_ago": reader.age_ms(),
         "memory": memory,
-        "sd": {"present": state.board.sd_path() is not None, "error": state.board.sd_error},
+        "sd": {"present": state.store is not None, "error": state.sd_trouble()},
         "history": None if state.store is None else {
             "writes": state.store.writes, "errors": state.store.errors,
             "error": state.store.error, "peak_rebuilt": state.peaks.rebuilt},
         "http": {"refused": app.refused},
         "config_errors": state.config_errors,
+        "config": state.config_where,
+        "wifi": {"mode": state.wifi.mode, "ssid": state.cfg["wifi"]["ssid"], "ip": state.wifi.ip,
+                 "access_point": state.wifi.ap, "clock_set": state.wifi.clock_set},
+        "led": state.led_code() or "blink per telegram",
+        "reset_cause": state.board.reset_cause(),
     }

@@ -6,54 +6,122 @@ import time
 
 from firmware.auth import Guard
 from firmware.core import cold
+from firmware.events import EventLog
 from firmware.history import HistoryStore
+from firmware.led import StatusLed
 from firmware.p1 import P1Reader
 from firmware.peaks import PeakTracker
 from firmware.recorder import Recorder
 from firmware.version import VERSION
+from firmware.wifi import Wifi
+
+STALE_MS = 30000  # no telegram for this long: the LED and /about say so
+RESTART_MS = 2000  # after a change that needs a restart, time for the answer to go out
 
 
 def log(msg):
     print(msg)
 
 
-def load_config(board):
-    """config.json from the SD card -> (config, errors, login). Missing: the defaults."""
-    config = cold.load("firmware.core.config")  # needed at start-up only
-    cfg, errors = config.defaults(), []
-    sd = board.sd_path()
-    if sd is not None:
-        try:
-            with open(sd + "/config.json") as f:
-                cfg, errors = config.parse(f.read())
-        except OSError:
-            pass
-    return cfg, errors, config.login(cfg)
+def configfile():
+    return cold.load("firmware.configfile")  # at start-up and on changes only
 
 
 class State:
-    """What the web API sees of the running device."""
+    """The running device: its services, and what the web API sees of them."""
 
     def __init__(self, board):
         self.board = board
         self.version = VERSION
         self.log = log
         self.started_ms = time.ticks_ms()
-        self.cfg, self.config_errors, login = load_config(board)
-        for e in self.config_errors:
-            log("config: " + e)
+        self.events = EventLog(self.uptime_s, log)
+        self.events.add("boot", "digimon %s on %s: %s" % (VERSION, board.name,
+                                                            board.reset_cause()))
+        self.load_config()
         board.set_p1_baud(self.cfg["p1"]["baud"])
-        self.guard = Guard(login)
         self.serial = board.unique_id()
         self.p1 = P1Reader(board, log)
-        sd = board.sd_path()
-        self.store = None if sd is None else HistoryStore(sd, log)
-        self.recorder = Recorder(self.store, None, log)
-        self.peaks = PeakTracker(self.store, self.recorder)
+        self.store = None
+        self.recorder = Recorder(None, None, log)
+        self.peaks = PeakTracker(None, self.recorder)
         self.recorder.on_quarter = self.peaks.on_quarter
         self.p1.listeners.append(self.recorder.on_reading)
+        sd = board.sd_path()
+        if sd is not None:
+            self.attach_sd(sd)
+        else:
+            self.events.add("sd", "no SD card (%s): history is not kept" % board.sd_error)
+        self.wifi = Wifi(board, self.cfg, self.events)
+        self.led = StatusLed(board, self.led_code)
+        self.p1.listeners.append(self.led.on_reading)
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
         self.p1.listeners.append(self.note_heap)
+
+    def load_config(self):
+        """config.json (SD card, else the flash copy) -> cfg, its errors and the login."""
+        config = cold.load("firmware.core.config")  # needed at start-up only
+        self.config_text, self.config_where = configfile().load(self.board, log)
+        if self.config_text is None:
+            self.cfg, self.config_errors = config.defaults(), []
+            self.events.add("config", "no config.json: first setup")
+        else:
+            self.cfg, self.config_errors = config.parse(self.config_text)
+            for e in self.config_errors:
+                self.events.add("config", "config.json (%s): %s" % (self.config_where, e))
+        self.guard = Guard(config.login(self.cfg))
+
+    def attach_sd(self, sd):
+        """The SD card is there (at start-up or later): history and events go to it."""
+        self.events.attach(sd)
+        store = HistoryStore(sd, log)
+        pending = store.recover()
+        self.store = store
+        self.recorder.attach(store, pending)
+        self.peaks.attach(store)
+        asyncio.create_task(self.peaks.rebuild())
+
+    def sd_trouble(self):
+        """Why history is not being kept (str), or None when the SD card works."""
+        if self.store is None:
+            return self.board.sd_error or "no SD card"
+        return self.board.sd_error or self.store.error
+
+    def check_sd(self):
+        """Called every few seconds: mount the SD card again when it is missing or
+        failing; restart when a card brings another config.json."""
+        if self.sd_trouble() is None:
+            return
+        sd = self.board.sd_retry()
+        if sd is None:
+            if self.events.folder is not None:
+                self.events.detach()
+                self.events.add("sd", "SD card lost: " + str(self.sd_trouble()))
+            return
+        if self.store is None:
+            self.events.add("sd", "SD card found")
+            self.attach_sd(sd)
+        elif self.events.folder is None:
+            self.events.attach(sd)
+            self.events.add("sd", "SD card back")
+        if configfile().load(self.board, log)[0] != self.config_text:
+            self.restart("the SD card has another config.json")
+
+    def p1_stale(self):
+        age = self.p1.age_ms()
+        if age is None:
+            return self.uptime_s() * 1000 > STALE_MS
+        return age > STALE_MS
+
+    def led_code(self):
+        """The Morse code the LED repeats now, or None (a blink per telegram)."""
+        if self.wifi.mode == "setup":
+            return "wifi"
+        if self.sd_trouble():
+            return "sos"
+        if self.p1_stale():
+            return "p1"
+        return None
 
     def note_heap(self, *_):
         """Keep the lowest free heap seen after a telegram (with its SD writes) and
@@ -69,18 +137,29 @@ class State:
         return self.cfg["wifi"]["ssid"] or None
 
     def identify(self):
-        asyncio.create_task(self._blink(10))
+        asyncio.create_task(self.led.say("e e e e e"))
 
-    async def _blink(self, n):
-        for i in range(n * 2):
-            self.board.led(i % 2 == 0)
-            await asyncio.sleep_ms(250)
+    def restart(self, why):
+        """Restart in RESTART_MS (so the answer that caused it still goes out)."""
+        self.events.add("restart", why)
+        asyncio.create_task(self._restart())
+
+    async def _restart(self):
+        await asyncio.sleep_ms(RESTART_MS)
+        self.board.reset()
+
+    async def wipe(self):
+        """BOOT held 20 s: forget the WiFi and the login, say "bye", restart."""
+        self.events.add("wipe", "BOOT held: config.json moved to config.wiped")
+        configfile().wipe(self.board)
+        await self.led.say("bye")
+        self.board.reset()
 
 
 async def run(board):
     state = State(board)  # first: its big buffers get unfragmented heap
     gc.collect()
-    from firmware import web  # microdot is large: imported after them
+    from firmware import button, health, web  # microdot is large: imported after them
 
     gc.collect()
     host, port = getattr(board, "http", ("0.0.0.0", 80))
@@ -88,10 +167,9 @@ async def run(board):
     server.after = state.note_heap
     gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
-    asyncio.create_task(state.p1.run())
-    asyncio.create_task(server.watchdog())
-    if not state.peaks.rebuilt:
-        asyncio.create_task(state.peaks.rebuild())
+    for job in (state.p1.run(), server.watchdog(), state.led.run(), state.wifi.run(),
+                button.watch(board, state.wipe), health.watch(state)):
+        asyncio.create_task(job)
     await server.start_server(host=host, port=port)
 
 

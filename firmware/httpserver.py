@@ -1,7 +1,7 @@
 """The HTTP server: microdot, sized for a small heap.
 
 Requests are served one at a time, with limits on the request line, headers and
-body, a cap on waiting connections and a watchdog for stalled clients.
+body (too large: 400 or 413), a cap on waiting connections and a watchdog for stalled clients.
 """
 
 import asyncio
@@ -15,11 +15,37 @@ Request.max_body_length = 4096
 Request.max_readline = 1024
 Response.default_content_type = "application/json"
 
+MAX_HEAD = 4096  # the request line and all headers together
 REQUEST_TIMEOUT_MS = 3000  # a client gets this long for its request
 MAX_CONNECTIONS = 6  # served or waiting; more are refused at once
 _BUSY_BODY = b'{"status": "error", "des": "busy: too many connections"}'
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
         b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+
+
+class CappedReader:
+    """The client's stream, with the request line and headers capped at MAX_HEAD bytes
+    in all (microdot caps each line, not how many there are)."""
+
+    def __init__(self, stream):
+        self.s = stream
+        self.left = MAX_HEAD
+
+    async def readline(self):
+        line = await self.s.readline()
+        self.left -= len(line)
+        if self.left < 0:
+            raise ValueError("request headers too large")
+        return line
+
+    async def readexactly(self, n):
+        return await self.s.readexactly(n)
+
+    async def read(self, n=-1):
+        return await self.s.read(n)
+
+    async def readinto(self, buf):
+        return await self.s.readinto(buf)
 
 
 class Server(Microdot):
@@ -74,7 +100,7 @@ class Server(Microdot):
                 gc.collect()  # a request needs a few KB in one piece: free the holes first
                 self.serving = writer
                 self.serving_since = time.ticks_ms()
-                await super().handle_request(reader, writer)
+                await super().handle_request(CappedReader(reader), writer)
         except Exception as e:  # hung up on, or no memory left to answer
             print("http: dropped a connection:", repr(e))
             await _close(writer)

@@ -30,6 +30,14 @@ class PeakTracker:
         self.cutoff = None if store is not None else -1  # minute from which quarters count live
         self.rebuilt = store is None
 
+    def attach(self, store):
+        """An SD card: this month's files on it count too, once rebuild() has run.
+        Quarters finished before it came were counted live (cutoff -1)."""
+        self.store = store
+        if self.recorder.q.qid == 0:
+            self.cutoff = None  # no telegram yet: as at start-up
+        self.rebuilt = False
+
     def on_quarter(self, q):
         """Recorder callback: a finished quarter."""
         if self.cutoff is None or clock.minutes(q.qid) < self.cutoff:

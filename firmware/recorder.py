@@ -37,7 +37,17 @@ class Recorder:
         self.second = -1  # second of the quarter of the last telegram (meter time)
         self.pending = None
         if store is not None:
-            self.pending = store.recover()
+            self.attach(store, store.recover())
+
+    def attach(self, store, pending):
+        """Record to store (a HistoryStore) from now on; pending is its checkpoint
+        (store.recover()), resumed when no telegram has come yet."""
+        self.store = store
+        if not self.q.qid:
+            self.pending = pending
+        elif pending is not None:
+            self.log("recorder: the card came too late to resume its quarter %s"
+                     % clock.file_name(pending["quarter_id"]))
 
     def on_reading(self, r):
         """P1Reader listener: one good telegram."""

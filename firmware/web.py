@@ -58,6 +58,24 @@ def cors_preflight(request):
             "Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
 
 
+# open in first setup (no config.json yet): the setup page and what it needs
+SETUP_OPEN = ("/setup", "/setup/config", "/setup/networks", "/style.css")
+
+
+def captive_redirect(request, state):
+    """In setup mode a phone's connectivity check (any other host name) is sent to the
+    setup page, so the phone opens it by itself; None for requests to this device."""
+    wifi = state.wifi
+    if wifi.mode != "setup":
+        return None
+    host = request.headers.get("Host")
+    name = state.cfg["network"]["device_name"]
+    if host is None or host in (wifi.ap, wifi.ap.partition(":")[0], name, name + ".local",
+                                wifi.ip):
+        return None
+    return Response.redirect("http://%s/setup" % wifi.ap)
+
+
 def create(state):
     """Build the microdot app for the services in `state` (see app.State)."""
     app = Server()
@@ -69,12 +87,22 @@ def create(state):
 
     @app.before_request
     async def login_required(request):
+        captive = captive_redirect(request, state)
+        if captive is not None:
+            return captive
         if state.cfg["homewizard"]["open"] and request.path.startswith("/api") \
                 and request.method == "GET":
             return None
         if guard.login is None:
-            return error(403, "no login configured: set web.user and web.password "
-                              "in config.json on the SD card")
+            if state.config_text is not None:
+                return error(403, "no login configured: set web.user and web.password in "
+                                  "config.json on the SD card, or hold BOOT for 20 s to "
+                                  "start the setup again")
+            if request.path in SETUP_OPEN:  # first setup
+                return None
+            if request.path == "/":
+                return Response.redirect("/setup")
+            return error(403, "not set up yet: open /setup")
         if guard.check(request.headers.get("Authorization")):
             request.g.login = True
             return None
@@ -157,6 +185,9 @@ def create(state):
     from firmware import webhistory
 
     webhistory.add_routes(app, state, error)
+    from firmware import websetup
+
+    websetup.add_routes(app, state, error, static, webhistory.json_stream)
 
     @app.get("/<path:path>")  # last: the routes above come first
     async def files(request, path):

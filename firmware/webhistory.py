@@ -44,14 +44,14 @@ def live_pieces(state):
     def watts(name):
         return r.get(name) if have and r.has(name) else None
 
-    store = state.store
+    trouble = state.sd_trouble()
     second = state.recorder.second
     yield '{"age_ms":%s,"power_w":%s,"export_w":%s,"second":%s,' % (
         json.dumps(p1.age_ms()), json.dumps(watts("power_import_kw")),
         json.dumps(watts("power_export_kw")), json.dumps(second if second >= 0 else None))
     yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (
-        json.dumps(p1.error), json.dumps(store is not None),
-        json.dumps(state.board.sd_error if store is None else store.error))
+        json.dumps(p1.error), json.dumps(state.store is not None),
+        json.dumps(trouble))
     yield from quarter_pieces(state.recorder.q)
     yield "}"
 
@@ -62,8 +62,6 @@ def json_stream(pieces):
 
 
 def add_routes(app, state, error):
-    store = state.store
-
     def historic():
         return cold.load("firmware.historic")
 
@@ -81,6 +79,7 @@ def add_routes(app, state, error):
 
     @app.get("/meter/<path:path>")
     async def quarter_file(request, path):
+        store = state.store
         if store is None:
             return error(503, "no SD card: history is not kept")
         if not historic().is_quarter_file(path):
@@ -92,6 +91,7 @@ def add_routes(app, state, error):
 
     @app.get("/historic/<what>")
     async def history(request, what):
+        store = state.store
         if store is None:
             return error(503, "no SD card: history is not kept")
         h = historic()

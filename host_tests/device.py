@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 from digimon import run  # noqa: E402
 
 LOGIN = ("admin", "s3cret-Pw")
+WIFI = {"ssid": "home", "password": "wifi-Pw-123"}
+RESET_EXIT = 3  # the firmware's "restart me" exit status (board/unix.py)
 
 
 def free_port():
@@ -40,12 +42,16 @@ class Device:
     """A simulated meter on a pty and the firmware reading it, with an HTTP client."""
 
     def __init__(self, tmp, profile="be", speed=10, count=None, start="2026-11-21T10:00:00",
-                 seed=3, config=None, extra=(), tcp=False):
+                 seed=3, config=None, extra=(), tcp=False, board_args=()):
         self.tmp = Path(tmp)
         self.sd = self.tmp / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
+        self.flash = self.tmp / "flash"  # the board's flash: the copy of config.json
+        self.flash.mkdir(exist_ok=True)
+        self.led = self.tmp / "led.txt"  # the LED timeline
+        self.button = self.tmp / "button"  # BOOT is held while this file exists
         if config is None:
-            config = {"web": {"user": LOGIN[0], "password": LOGIN[1]}}
+            config = {"wifi": WIFI, "web": {"user": LOGIN[0], "password": LOGIN[1]}}
         if config is not False:
             (self.sd / "config.json").write_text(json.dumps(config))
         self.link = self.tmp / "p1"
@@ -67,6 +73,8 @@ class Device:
             wait_until(self.link.exists, 10, "the simulator's pty")
         self.fw_cmd = run.command(out if tcp else str(self.link), str(self.sd),
                                   "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200)
+        self.fw_cmd[0].extend(["--flash", str(self.flash), "--led", str(self.led),
+                               "--button", str(self.button), *board_args])
         self.fw_out = open(self.tmp / "firmware.log", "w")
         self.start_firmware()
 
@@ -75,6 +83,13 @@ class Device:
         self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
                                          stderr=subprocess.STDOUT)
         wait_until(self._up, 20, "the firmware's HTTP server")
+
+    def wait_restart(self, timeout=20):
+        """The firmware restarts itself (exit status RESET_EXIT): start it again, as the
+        board's reset would."""
+        self.firmware.wait(timeout)
+        assert self.firmware.returncode == RESET_EXIT, self.output()
+        self.start_firmware()
 
     def cut_power(self):
         """Kill the firmware at once, as a power cut would (the meter goes on)."""

@@ -8,14 +8,17 @@ from pathlib import Path
 from digimon.build import FS, build
 
 HEAP = "192k"  # the heap budget on the 64-bit unix port (see README: Memory)
+RESET_EXIT = 3  # the firmware exits with this to restart (its board's reset())
+BOARD_OPTIONS = ("flash", "led", "button", "wifi", "dns")  # passed on to the unix board
 
 
 def micropython():
     return str(Path(sys.executable).with_name("micropython"))
 
 
-def command(p1, sd, http, baud=115200, heap=HEAP):
-    """(argv, env, cwd) to start the firmware; paths made absolute, tree built."""
+def command(p1, sd, http, baud=115200, heap=HEAP, board=None):
+    """(argv, env, cwd) to start the firmware; paths made absolute, tree built.
+    board: more unix-board options, {"flash": dir, "led": file, ...}."""
     fs = build()
     if not p1.startswith("tcp://"):
         p1 = os.path.abspath(p1)
@@ -23,6 +26,9 @@ def command(p1, sd, http, baud=115200, heap=HEAP):
             "--http", http, "--baud", str(baud)]
     if sd:
         argv += ["--sd", os.path.abspath(sd)]
+    for name, value in (board or {}).items():
+        if value:
+            argv += ["--" + name, value if name == "dns" else os.path.abspath(value)]
     env = dict(os.environ, MICROPYPATH=".frozen:%s:%s/lib" % (fs, fs))
     return argv, env, str(fs)
 
@@ -34,11 +40,26 @@ def add_arguments(p):
     p.add_argument("--baud", type=int, default=115200, choices=(115200, 9600),
                    help="9600 for DSMR 2.2/3 meters (7E1)")
     p.add_argument("--heap", default=HEAP, help="MicroPython heap size (default 192k)")
+    p.add_argument("--flash", help="directory that stands for the board's flash (config copy)")
+    p.add_argument("--led", help="file the LED's on/off changes are appended to")
+    p.add_argument("--button", help="the BOOT button is held while this file exists")
+    p.add_argument("--wifi", help='JSON file of the WiFi networks in range: {"ssid": "password"}')
+    p.add_argument("--dns", help="host:port for the setup mode's captive-portal DNS server")
+
+
+def supervise(argv, env, cwd):
+    """Run the firmware; start it again each time it resets itself, as a board would."""
+    while True:
+        rc = subprocess.call(argv, env=env, cwd=cwd)
+        if rc != RESET_EXIT:
+            return rc
+        print("digimon run: the firmware reset itself; starting it again", flush=True)
 
 
 def main(args):
-    argv, env, cwd = command(args.p1, args.sd, args.http, args.baud, args.heap)
+    board = {name: getattr(args, name) for name in BOARD_OPTIONS}
+    argv, env, cwd = command(args.p1, args.sd, args.http, args.baud, args.heap, board)
     try:
-        return subprocess.call(argv, env=env, cwd=cwd)
+        return supervise(argv, env, cwd)
     except KeyboardInterrupt:
         return 0

@@ -12,15 +12,18 @@ from digimon import run
 from digimon.build import ROOT
 
 SIM = ROOT / "build" / "sim"
+SUPERVISE = "import sys; from digimon import run; sys.exit(run.supervise(sys.argv[1:], None, None))"
 
 
 def ensure_login(sd):
-    """The SD card's config.json; made with a fresh web login when there is none."""
+    """The SD card's config.json; made with a fresh web login when there is none
+    (and a WiFi network, which the host's network stands for)."""
     path = sd / "config.json"
     if not path.exists():
         sd.mkdir(parents=True, exist_ok=True)
         login = {"user": "admin", "password": secrets.token_urlsafe(9)}
-        path.write_text(json.dumps({"web": login}, indent=1) + "\n")
+        wifi = {"ssid": "home", "password": secrets.token_urlsafe(9)}
+        path.write_text(json.dumps({"wifi": wifi, "web": login}, indent=1) + "\n")
     return json.loads(path.read_text()).get("web", {})
 
 
@@ -55,8 +58,11 @@ def main(args):
     try:
         wait_for(link)
         baud = 9600 if args.profile == "nl22" else 115200
-        argv, env, cwd = run.command(str(link), str(sd), args.http, baud)
-        procs.append(subprocess.Popen(argv, env=env, cwd=cwd))
+        argv, env, cwd = run.command(str(link), str(sd), args.http, baud,
+                                     board={"flash": str(SIM / "flash"), "led": str(SIM / "led.txt")})
+        (SIM / "flash").mkdir(exist_ok=True)
+        procs.append(subprocess.Popen([sys.executable, "-c", SUPERVISE, *argv],
+                                      env=dict(env, PYTHONPATH=str(ROOT / "tools")), cwd=cwd))
         print("\ndigimon is running on a simulated %s meter:" % args.profile)
         print("  open   http://%s/" % args.http)
         print("  login  %s / %s   (from %s)" % (login.get("user"), login.get("password"),
