@@ -7,7 +7,7 @@ import pytest
 
 from digimon.meter import Meter
 
-from host_tests.device import wait_until
+from host_tests.device import WIFI, wait_until
 
 # (profile, simulated seconds per real second): 10 s profiles run faster
 PROFILES = [("be", 10), ("nl5", 10), ("nl4", 100), ("nl22", 100)]
@@ -34,7 +34,8 @@ def test_http_values_equal_what_the_meter_sent(device, profile, speed):
             continue
         assert data.get(key) == value, (key, data.get(key), value)
     extra = set(data) - set(last)
-    assert extra <= {"external"}, extra
+    assert extra <= {"external", "wifi_ssid"}, extra
+    assert data["wifi_ssid"] == WIFI["ssid"]
     # the raw telegram is the one the meter sent last (bit 7 masked on 7E1 lines)
     meter = Meter(profile, start="2026-11-21T10:00:00", seed=3)
     for _ in range(COUNT):
@@ -89,9 +90,12 @@ def test_auth_and_errors(device):
 
 
 def test_no_login_configured_is_a_clear_error(device):
-    dev = device(profile="be", speed=1, config=False)
+    dev = device(profile="be", speed=1, config={"tariff": {"minimum_kw": 2.5}})
     status, _, body = dev.request("/about")
-    assert status == 403 and b"config.json" in body
+    assert status == 403 and b"config.json" in body and b"BOOT" in body
+    dev = device(profile="be", speed=1, config=False)  # never set up: the setup page says how
+    status, _, body = dev.request("/about")
+    assert status == 403 and b"/setup" in body
 
 
 def test_bad_config_is_reported_and_the_device_stays_up(device):
