@@ -6,6 +6,7 @@ The simulated Belgian meter starts at a month's start (so its 1-0:1.6.0 is its o
 two days and 19 hours of history as fast as the firmware reads (about 4 minutes), then
 runs in real time while headless Chromium takes the pictures."""
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +28,27 @@ def main():
             wait_until(lambda: dev.json("/about")["p1"]["telegrams"] > FILL, 900, "the history")
             wait_until(lambda: dev.json("/current/live")["second"] >= 100, 200, "a live quarter")
             shots(dev)
+        finally:
+            dev.stop()
+    setup_shot()
+
+
+def setup_shot():
+    """The setup page as a phone on the access point sees it (first setup)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        air = Path(tmp) / "air.json"
+        air.write_text(json.dumps({"home": "x", "Telenet-5G": "y", "proximus-a1b2": "z"}))
+        dev = Device(tmp, config=False, speed=1, board_args=("--wifi", str(air)))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                page = browser.new_page(viewport={"width": 360, "height": 740}, locale="nl-BE")
+                page.goto(dev.base + "/setup")
+                page.wait_for_function("document.querySelector('datalist option') !== null")
+                page.fill("#ssid", "home")
+                page.screenshot(path=str(DOCS / "ui-setup.png"), full_page=True)
+                print("docs/ui-setup.png")
+                browser.close()
         finally:
             dev.stop()
 
