@@ -12,8 +12,9 @@ def status_words(state):
     if p1.error:
         words = ["cannot open the P1 port: " + p1.error]
     elif state.p1_stale():
-        words = ["no telegram for %s s: check the cable and that the P1 port is opened"
-                 % ("%d" % (age // 1000) if age is not None else "%d" % state.uptime_s())]
+        silent_s = state.uptime_s() if age is None else age // 1000
+        words = ["no telegram for %d s: check the cable and that the P1 port is opened"
+                 % silent_s]
     elif age is None:
         words = ["waiting for the first telegram"]
     else:

@@ -101,9 +101,11 @@ class State:
         if self.store is None:
             self.events.add("sd", "SD card found")
             self.attach_sd(sd)
-        elif self.events.folder is None:
-            self.events.attach(sd)
-            self.events.add("sd", "SD card back")
+        else:
+            self.store.error = None  # mounted again: the next write tells (no remount loop)
+            if self.events.folder is None:
+                self.events.attach(sd)
+                self.events.add("sd", "SD card back")
         if configfile().load(self.board, log)[0] != self.config_text:
             self.restart("the SD card has another config.json")
 

@@ -20,13 +20,14 @@ def save(state, form, error):
             obj = json.loads(state.config_text)  # keeps its other sections and keys
         except ValueError:
             pass  # a broken file: kept as config.bak by the save
-    text = config.pretty(config.merge(obj, changes))
+    obj = config.merge(obj, changes)
+    text = config.pretty(obj)
     try:
         where = cold.load("firmware.configfile").save_everywhere(state.board, text)
     except OSError as e:
         return error(507, "config.json could not be saved: %s" % e)
     state.events.add("config", "saved from the setup page (%s)" % " and ".join(where))
     state.restart("new settings")
-    name = config.validate(json.loads(text))[0]["network"]["device_name"]
+    name = config.validate(obj)[0]["network"]["device_name"]
     return {"status": "ok", "des": "saved on the %s; restarting" % " and ".join(where),
             "url": "http://%s.local/" % name, "restart_in_s": RESTART_MS // 1000}

@@ -28,8 +28,7 @@ def add_routes(app, state, error, static, stream):
     @app.exact("/setup/networks")
     async def setup_networks(request):
         app.progress()  # a scan takes a few seconds on the board
-        nets = sorted(board.wifi_scan(), key=lambda n: -n[1])
-        return {"networks": [{"ssid": s, "rssi": r} for s, r in nets]}
+        return {"networks": [{"ssid": s, "rssi": r} for s, r in board.wifi_scan()]}
 
     @app.exact("/events")
     async def events(request):

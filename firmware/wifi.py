@@ -26,6 +26,7 @@ class Wifi:
         self.ap = None  # the setup access point's address
         self.dns = None
         self.clock_set = board.ntp_host is None  # the unix port's clock is the host's
+        self.ntp = None  # the task that keeps the clock set, once joined
 
     def network(self):
         n = self.cfg["network"]
@@ -76,9 +77,8 @@ class Wifi:
                 if ssid:
                     await self._join()  # the access point stays open meanwhile
                 continue
-            if not self.clock_set:
-                asyncio.create_task(self.keep_clock())
-                self.clock_set = True  # the task keeps it set from now on
+            if not self.clock_set and self.ntp is None:
+                self.ntp = asyncio.create_task(self.keep_clock())
             await asyncio.sleep_ms(CHECK_MS)
             if self.board.wifi_ip() is None:
                 self.events.add("wifi", "lost %s; joining again" % ssid)
@@ -89,7 +89,6 @@ class Wifi:
     async def keep_clock(self):
         """Set the clock by NTP now, and again once a day."""
         fails = 0
-        first = True
         while True:
             epoch = await ntp_time(self.board.ntp_host)
             if epoch is None:
@@ -97,9 +96,9 @@ class Wifi:
                 fails += 1
             else:
                 self.board.set_time(epoch)
-                if first:  # not for each daily resync
+                if not self.clock_set:  # not for each daily resync
                     self.events.add("clock", "set by NTP from " + self.board.ntp_host)
-                    first = False
+                self.clock_set = True
                 fails = 0
                 wait = NTP_DAY_S
             await asyncio.sleep(wait)

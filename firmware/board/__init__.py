@@ -32,7 +32,7 @@ Network (the WiFi station, the setup access point, the clock):
                               ip, gateway, subnet for a static address. Returns the IP
                               address (str), or None when it did not connect in time.
     wifi_ip()                 the station's IP while connected, else None
-    wifi_scan()               [(ssid, rssi), ...] of the networks in range
+    wifi_scan()               [(ssid, rssi), ...] of the networks in range, strongest first
     ap_start(ssid)            open the setup access point (no password); returns the
                               address the device is reached on there ("192.168.4.1")
     ap_stop()
