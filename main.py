@@ -1,6 +1,22 @@
-"""Start the firmware (on a board after boot.py; on Linux: micropython main.py --p1 ...)."""
+"""Start the firmware: on a board after boot.py; on Linux `micropython main.py --p1 ...`
+in the folder that stands for the flash. A crash resets the device, as the watchdog
+would, so that boot.py counts a failed start of a new version."""
 import sys
 
-from firmware import app
+if sys.platform != "esp32":
+    import boot  # a board runs boot.py before main.py by itself
 
-sys.exit(app.main(sys.argv[1:]))
+    boot.start()
+
+try:
+    from firmware import app
+
+    rc = app.main(sys.argv[1:])
+except Exception as e:  # not KeyboardInterrupt: Ctrl-C gives the REPL (deploy)
+    sys.print_exception(e)
+    rc = 3
+    if sys.platform == "esp32":
+        import machine
+
+        machine.reset()
+sys.exit(rc)

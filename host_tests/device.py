@@ -46,8 +46,7 @@ class Device:
         self.tmp = Path(tmp)
         self.sd = self.tmp / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
-        self.flash = self.tmp / "flash"  # the board's flash: the copy of config.json
-        self.flash.mkdir(exist_ok=True)
+        self.flash = self.tmp / "flash"  # the board's flash: app slots, config.json's copy
         self.led = self.tmp / "led.txt"  # the LED timeline
         self.button = self.tmp / "button"  # BOOT is held while this file exists
         if config is None:
@@ -72,9 +71,10 @@ class Device:
         if not tcp:
             wait_until(self.link.exists, 10, "the simulator's pty")
         self.fw_cmd = run.command(out if tcp else str(self.link), str(self.sd),
-                                  "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200)
-        self.fw_cmd[0].extend(["--flash", str(self.flash), "--led", str(self.led),
-                               "--button", str(self.button), *board_args])
+                                  "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200,
+                                  board={"flash": str(self.flash), "led": str(self.led),
+                                         "button": str(self.button)})
+        self.fw_cmd[0].extend(board_args)
         self.fw_out = open(self.tmp / "firmware.log", "w")
         self.start_firmware()
 
@@ -90,6 +90,24 @@ class Device:
         self.firmware.wait(timeout)
         assert self.firmware.returncode == RESET_EXIT, self.output()
         self.start_firmware()
+
+    def restart_until_up(self, max_starts=6):
+        """After a reset: start the firmware again, and again each time it resets
+        itself before it serves (a version that crashes at start), as a board
+        would. Returns how many starts that took."""
+        for starts in range(1, max_starts + 1):
+            self.firmware.wait(20)
+            assert self.firmware.returncode == RESET_EXIT, self.output()
+            argv, env, cwd = self.fw_cmd
+            self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
+                                             stderr=subprocess.STDOUT)
+            try:
+                wait_until(self._up, 20, "the firmware's HTTP server")
+                return starts
+            except AssertionError:
+                continue  # it exited: start it again
+        raise AssertionError("the firmware did not come up in %d starts:\n%s"
+                             % (max_starts, self.output()))
 
     def cut_power(self):
         """Kill the firmware at once, as a power cut would (the meter goes on)."""

@@ -173,10 +173,13 @@ def test_pins_is_pure():
 
 
 HARDWARE = {"machine", "network", "esp32", "esp", "bluetooth"}
+# main.py resets the board after a crash at start; that must work when the firmware's
+# own modules are what is broken (a bad update), so it calls machine.reset() itself.
+ALLOWED = {"main.py": "machine"}
 
 
 def test_hardware_imports_stay_in_board():
-    """Outside firmware/board/ nothing imports a hardware module."""
+    """Outside firmware/board/ nothing imports a hardware module (but main.py's reset)."""
     bad = []
     for src in firmware_sources():
         if (FIRMWARE / "board") in src.parents:
@@ -188,8 +191,9 @@ def test_hardware_imports_stay_in_board():
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 names = [node.module or ""]
             bad += ["%s: %s" % (src.relative_to(ROOT), n) for n in names
-                    if n.split(".")[0] in HARDWARE]
+                    if n.split(".")[0] in HARDWARE and ALLOWED.get(src.name) != n]
     assert not bad
+    assert "machine.reset()" in (ROOT / "main.py").read_text()
 
 
 def test_board_interface():

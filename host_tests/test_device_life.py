@@ -307,7 +307,7 @@ def test_no_telegram_for_30_s_has_its_own_code(tmp_path):
     port = free_port()
     led = tmp_path / "led.txt"
     argv, env, cwd = run.command(os.ttyname(slave), str(sd), "127.0.0.1:%d" % port,
-                                 board={"led": str(led)})
+                                 board={"led": str(led), "flash": str(tmp_path / "flash")})
     fw = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     dev = type("Silent", (), {"led": led})
     try:

@@ -312,7 +312,8 @@ def silent(tmp_path):
     sd.mkdir()
     (sd / "config.json").write_text(json.dumps({"web": {"user": LOGIN[0], "password": LOGIN[1]}}))
     port = free_port()
-    argv, env, cwd = run.command(os.ttyname(slave), str(sd), "127.0.0.1:%d" % port)
+    argv, env, cwd = run.command(os.ttyname(slave), str(sd), "127.0.0.1:%d" % port,
+                                 board={"flash": str(tmp_path / "flash")})
     fw = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
 
     def up():

@@ -15,8 +15,14 @@ instance, never a hardware module):
     sd_error                  why there is no SD card (str) or None
     sd_retry()                try to mount the SD card again (after it was missing or
                               failed); returns sd_path()
-    flash_path()              folder in flash for the copy of config.json ("" = the root
-                              of the board's flash), None when there is no flash to keep it
+    flash_path()              the root of the board's flash ("" on a board): the copy of
+                              config.json and the app slots (see boot.py) are there;
+                              None when there is no flash to keep them
+    flash_space()             (free bytes, block size) of the flash
+    firmware_partition()      the next OTA app partition for a MicroPython image (an
+                              esp32.Partition: info(), writeblocks(), set_boot()), or None
+    firmware_ok()             the running MicroPython image works: keep it (cancels the
+                              bootloader's roll back after an image update)
     led(on)                   status LED on / off
     button()                  True while the BOOT button is held
     memory()                  dict of heap / flash sizes in bytes for /about

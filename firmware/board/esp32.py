@@ -204,8 +204,33 @@ class Board:
         print(self.sd_error)
 
     def flash_path(self):
-        """The root of the LittleFS flash: config.json's copy is "/config.json"."""
+        """The root of the LittleFS flash: "/config.json", "/app/..."."""
         return ""
+
+    def flash_space(self):
+        """(free bytes, block size) of the LittleFS flash."""
+        st = os.statvfs("/")
+        return st[0] * st[3], st[0]
+
+    def firmware_partition(self):
+        """The next OTA app partition, None on a build without OTA partitions."""
+        try:
+            from esp32 import Partition
+
+            # the stubs know only labels; the docs also take RUNNING
+            return Partition(Partition.RUNNING).get_next_update()  # type: ignore[arg-type]
+        except (ImportError, OSError):
+            return None
+
+    def firmware_ok(self):
+        """Keep the running MicroPython image (after an image update the bootloader
+        would otherwise go back to the previous one at the next reset)."""
+        try:
+            from esp32 import Partition
+
+            Partition.mark_app_valid_cancel_rollback()
+        except (ImportError, OSError):
+            pass
 
     # --- LED, button ----------------------------------------------------------
 

@@ -10,6 +10,9 @@ and the WiFi are simulated:
   works when the configured network is in it with its password; without --wifi the host's
   network stands for any configured one. The setup access point is the --http address,
   and the captive-portal DNS server listens where --dns says.
+The flash is a folder (--flash): boot.py, main.py and the app slots are there, and
+the copy of config.json; its size is --flash-size (default 2M, as on a 4 MB board),
+counted in 4 KB blocks as LittleFS does. There is no MicroPython image to update.
 The host's clock is already set (no NTP); the host's process supervisor is the watchdog
 (`digimon run` starts the firmware again when it resets).
 """
@@ -39,15 +42,18 @@ _VMIN = 6
 _BAUDS = {9600: termios.B9600, 115200: termios.B115200}
 
 USAGE = """usage: main.py --p1 <device | tcp://host:port> --sd <dir> --http <host:port> [--baud 115200|9600]
-               [--flash <dir>] [--led <file>] [--button <file>] [--wifi <file>] [--dns <host:port>]
+               [--flash <dir>] [--flash-size <bytes|NNNk|NM>] [--led <file>] [--button <file>]
+               [--wifi <file>] [--dns <host:port>]
   --baud 9600 means DSMR 2.2/3: 9600 baud 7E1 (bit 7 is masked)"""
 RESET_EXIT = 3  # the exit status that means "restart me" (see digimon run)
 FAIL_MS = 1000  # how long a simulated failed WiFi join takes
+BLOCK = 4096  # the flash's block size
 
 
 def parse_args(argv):
     """--name value pairs -> dict. Raises ValueError with a clear message."""
     opts = {"p1": None, "sd": None, "http": "127.0.0.1:8080", "baud": "115200", "flash": None,
+            "flash-size": "2M",
             "led": None, "button": None, "wifi": None, "dns": None}
     i = 0
     while i < len(argv):
@@ -64,6 +70,12 @@ def parse_args(argv):
             raise ValueError
     except ValueError:
         raise ValueError("--baud must be 115200 or 9600")
+    size = opts["flash-size"]
+    try:
+        opts["flash-size"] = int(size[:-1]) * {"k": 1024, "M": 1 << 20}[size[-1]] \
+            if size[-1] in "kM" else int(size)
+    except (ValueError, KeyError):
+        raise ValueError("--flash-size must be bytes, NNNk or NM, e.g. 2M")
     for name in ("http", "dns"):
         if opts[name] is None:
             continue
@@ -81,6 +93,17 @@ def _exists(path):
         return True
     except OSError:
         return False
+
+
+def _used(path):
+    """Bytes a folder takes in BLOCK-sized blocks (a block per folder, too)."""
+    total = BLOCK
+    for entry in os.ilistdir(path):
+        if entry[1] == 0x4000:
+            total += _used(path + "/" + entry[0])
+        else:
+            total += max(1, (os.stat(path + "/" + entry[0])[6] + BLOCK - 1) // BLOCK) * BLOCK
+    return total
 
 
 class Board:
@@ -173,6 +196,16 @@ class Board:
 
     def flash_path(self):
         return self.opts["flash"]
+
+    def flash_space(self):
+        used = _used(self.opts["flash"]) if self.opts["flash"] else 0
+        return max(0, self.opts["flash-size"] - used), BLOCK
+
+    def firmware_partition(self):
+        return None  # the unix port is not a firmware image to replace
+
+    def firmware_ok(self):
+        pass
 
     def led(self, on):
         if on != self._led and self._timeline is not None:

@@ -13,7 +13,7 @@ import subprocess
 import time
 import tracemalloc
 
-from digimon.build import ROOT, build, footprint
+from digimon.build import ROOT, SLOT, blocks, build, footprint
 from digimon.meter import Meter
 from digimon.run import HEAP, micropython
 
@@ -30,7 +30,7 @@ def on_micropython(fs, script, *args):
     """Run a tools/ script on the unix port against the built tree; its JSON line."""
     out = subprocess.run(
         [micropython(), "-X", "heapsize=" + HEAP, str(ROOT / "tools" / script), *args],
-        cwd=fs, env={"MICROPYPATH": ".frozen:%s:%s/lib" % (fs, fs)},
+        cwd=fs / SLOT, env={"MICROPYPATH": ".frozen:%s:%s/lib" % (fs / SLOT, fs / SLOT)},
         capture_output=True, text=True, timeout=600)
     if out.returncode:
         raise SystemExit("%s failed:\n%s%s" % (script, out.stdout, out.stderr))
@@ -73,7 +73,7 @@ def add_arguments(p):
 def main(args):
     fs = build()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = {"heap": HEAP, "profiles": {}, "flash": footprint(fs),
+    results = {"heap": HEAP, "profiles": {}, "flash": footprint(fs), "flash_blocks": blocks(fs),
                "startup": on_micropython(fs, "bench_heap.py")}
     for profile in SPECS:
         tels = telegrams(profile, args.count)
@@ -113,7 +113,8 @@ def table(results):
                  % (results["heap"], start["heap_used"] / 1024, start["heap_free"] / 1024))
     lines.append("Flash tree (build/fs): " + ", ".join(
         "%s %.1f KB" % (k, v / 1024) for k, v in sorted(flash.items()))
-        + ", total %.1f KB" % (sum(flash.values()) / 1024))
+        + ", total %.1f KB; %.0f KB on flash in 4 KB blocks" % (
+            sum(flash.values()) / 1024, results["flash_blocks"] / 1024))
     h = results.get("history")
     if h:
         lines.append("History, %d simulated days at %.0f telegrams/s, polled over HTTP: "

@@ -63,7 +63,8 @@ def history_week(days, start="2026-11-02T00:00:00"):
     t0 = time.monotonic()
     try:
         wait_for(link)
-        argv, env, cwd = run.command(str(link), str(sd), "127.0.0.1:%d" % port)
+        argv, env, cwd = run.command(str(link), str(sd), "127.0.0.1:%d" % port,
+                                     board={"flash": str(sd.parent / "flash")})
         fw = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
         for _ in range(200):  # until it listens
             try:

@@ -1,36 +1,51 @@
-"""Run the firmware on the MicroPython unix port, from the built flash tree."""
+"""Run the firmware on the MicroPython unix port, from the built flash tree.
+
+The tree is installed into a folder that stands for the board's flash (--flash,
+default build/flash), as digimon deploy would put it on a board, and the firmware
+runs there: boot.py picks the app slot, so updates and roll backs work as on a board.
+"""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from digimon.build import FS, build
+from digimon.build import FS, ROOT, build
+from digimon.install import install_dir
 
 HEAP = "192k"  # the heap budget on the 64-bit unix port (see README: Memory)
 RESET_EXIT = 3  # the firmware exits with this to restart (its board's reset())
-BOARD_OPTIONS = ("flash", "led", "button", "wifi", "dns")  # passed on to the unix board
+BOARD_OPTIONS = ("flash", "flash-size", "led", "button", "wifi", "dns")  # for the unix board
+PATHS = ("flash", "led", "button", "wifi")  # board options that are file names
+FLASH = ROOT / "build" / "flash"
 
 
 def micropython():
     return str(Path(sys.executable).with_name("micropython"))
 
 
-def command(p1, sd, http, baud=115200, heap=HEAP, board=None):
-    """(argv, env, cwd) to start the firmware; paths made absolute, tree built.
+def command(p1, sd, http, baud=115200, heap=HEAP, board=None, built=False):
+    """(argv, env, cwd) to start the firmware; paths made absolute, the tree built
+    (unless built: then build/fs as it is) and installed into the flash folder.
     board: more unix-board options, {"flash": dir, "led": file, ...}."""
-    fs = build()
+    if not built:
+        build()
+    elif not (FS / "main.py").exists():
+        raise SystemExit("no built tree in %s: run digimon build first" % FS)
+    board = dict(board or {})
+    board["flash"] = os.path.abspath(board.get("flash") or FLASH)
+    install_dir(FS, board["flash"])
     if not p1.startswith("tcp://"):
         p1 = os.path.abspath(p1)
     argv = [micropython(), "-X", "heapsize=" + heap, "main.py", "--p1", p1,
             "--http", http, "--baud", str(baud)]
     if sd:
         argv += ["--sd", os.path.abspath(sd)]
-    for name, value in (board or {}).items():
+    for name, value in board.items():
         if value:
-            argv += ["--" + name, value if name == "dns" else os.path.abspath(value)]
-    env = dict(os.environ, MICROPYPATH=".frozen:%s:%s/lib" % (fs, fs))
-    return argv, env, str(fs)
+            argv += ["--" + name, os.path.abspath(value) if name in PATHS else value]
+    env = dict(os.environ, MICROPYPATH=".frozen")  # boot.py adds the app slot
+    return argv, env, board["flash"]
 
 
 def add_arguments(p):
@@ -40,7 +55,11 @@ def add_arguments(p):
     p.add_argument("--baud", type=int, default=115200, choices=(115200, 9600),
                    help="9600 for DSMR 2.2/3 meters (7E1)")
     p.add_argument("--heap", default=HEAP, help="MicroPython heap size (default 192k)")
-    p.add_argument("--flash", help="directory that stands for the board's flash (config copy)")
+    p.add_argument("--built", action="store_true",
+                   help="run build/fs as it is (the artifact), without building it first")
+    p.add_argument("--flash", help="directory that stands for the board's flash (default "
+                                   "build/flash); the built tree is installed into it")
+    p.add_argument("--flash-size", help="the flash's size: bytes, NNNk or NM (default 2M)")
     p.add_argument("--led", help="file the LED's on/off changes are appended to")
     p.add_argument("--button", help="the BOOT button is held while this file exists")
     p.add_argument("--wifi", help='JSON file of the WiFi networks in range: {"ssid": "password"}')
@@ -57,8 +76,9 @@ def supervise(argv, env, cwd):
 
 
 def main(args):
-    board = {name: getattr(args, name) for name in BOARD_OPTIONS}
-    argv, env, cwd = command(args.p1, args.sd, args.http, args.baud, args.heap, board)
+    board = {name: getattr(args, name.replace("-", "_")) for name in BOARD_OPTIONS}
+    argv, env, cwd = command(args.p1, args.sd, args.http, args.baud, args.heap, board,
+                             args.built)
     try:
         return supervise(argv, env, cwd)
     except KeyboardInterrupt:
