@@ -1,4 +1,4 @@
-"""The /about body: version, board, meter, counters, memory, SD card and history,
+"""The /about body: version, board, meter, counters, memory, SD card and history, update,
 and what the device is doing in words. Loaded per request (core.cold)."""
 
 from firmware.core import cold
@@ -62,4 +62,5 @@ def body(state, app):
                  "access_point": state.wifi.ap, "clock_set": state.wifi.clock_set},
         "led": state.led_code() or "blink per telegram",
         "reset_cause": state.board.reset_cause(),
+        "update": cold.load("firmware.slots").status(state.board),
     }

@@ -57,6 +57,7 @@ class State:
         self.p1.listeners.append(self.led.on_reading)
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
         self.p1.listeners.append(self.note_heap)
+        cold.load("firmware.slots").at_start(board, self.events)
 
     def load_config(self):
         """config.json (SD card, else the flash copy) -> cfg, its errors and the login."""
@@ -150,6 +151,12 @@ class State:
         await asyncio.sleep_ms(RESTART_MS)
         self.board.reset()
 
+    async def confirm_version(self):
+        """A new version that has run CONFIRM_MS is kept (see boot.py)."""
+        slots = cold.load("firmware.slots")
+        await asyncio.sleep_ms(slots.CONFIRM_MS)
+        slots.confirm(self.board, self.events)
+
     async def wipe(self):
         """BOOT held 20 s: forget the WiFi and the login, say "bye", restart."""
         self.events.add("wipe", "BOOT held: config.json moved to config.wiped")
@@ -170,7 +177,7 @@ async def run(board):
     gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     for job in (state.p1.run(), server.watchdog(), state.led.run(), state.wifi.run(),
-                button.watch(board, state.wipe), health.watch(state)):
+                button.watch(board, state.wipe), health.watch(state), state.confirm_version()):
         asyncio.create_task(job)
     await server.start_server(host=host, port=port)
 

@@ -25,11 +25,13 @@ BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n
 
 class CappedReader:
     """The client's stream, with the request line and headers capped at MAX_HEAD bytes
-    in all (microdot caps each line, not how many there are)."""
+    in all (microdot caps each line, not how many there are), and a count of the body
+    bytes a handler has read."""
 
     def __init__(self, stream):
         self.s = stream
         self.left = MAX_HEAD
+        self.body = 0
 
     async def readline(self):
         line = await self.s.readline()
@@ -39,13 +41,19 @@ class CappedReader:
         return line
 
     async def readexactly(self, n):
-        return await self.s.readexactly(n)
+        data = await self.s.readexactly(n)
+        self.body += len(data)
+        return data
 
     async def read(self, n=-1):
-        return await self.s.read(n)
+        data = await self.s.read(n)
+        self.body += len(data)
+        return data
 
     async def readinto(self, buf):
-        return await self.s.readinto(buf)
+        n = await self.s.readinto(buf)
+        self.body += n or 0
+        return n
 
 
 class Server(Microdot):
@@ -66,6 +74,7 @@ class Server(Microdot):
         self._scratch = bytearray(256)
         self.paths = {}  # fixed path -> (methods, handler), see exact()
         self.after = None  # called after each request
+        self.big_bodies = {}  # path -> the largest body it takes (read as a stream)
 
     def exact(self, path, methods=("GET",)):
         """Decorator: a route for one fixed path, found with a dict lookup. (microdot
@@ -83,6 +92,26 @@ class Server(Microdot):
         req.url_args = {}
         method = "GET" if req.method == "HEAD" else req.method
         return (route[1] if method in route[0] else 405), "", None
+
+    async def dispatch_request(self, req):
+        """Routes in big_bodies take larger bodies. What a handler left of a large
+        body is read and dropped before the answer goes out: a client still sending
+        would otherwise see the connection reset instead of the answer."""
+        if req is None:
+            return await super().dispatch_request(req)
+        req.max_content_length = self.big_bodies.get(req.path, Request.max_content_length)
+        res = await super().dispatch_request(req)
+        if Request.max_body_length < req.content_length <= req.max_content_length:
+            await self._drain(req.stream, req.content_length - req.stream.body)
+        return res
+
+    async def _drain(self, stream, left):
+        while left > 0:
+            n = await stream.readinto(memoryview(self._scratch)[:min(left, len(self._scratch))])
+            if not n:
+                return
+            left -= n
+            self.progress()
 
     async def handle_request(self, reader, writer):
         if self.connections >= MAX_CONNECTIONS:

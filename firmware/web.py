@@ -188,6 +188,9 @@ def create(state):
     from firmware import websetup
 
     websetup.add_routes(app, state, error, static, webhistory.json_stream)
+    from firmware import webupdate
+
+    webupdate.add_routes(app, state, error, static)
 
     @app.get("/<path:path>")  # last: the routes above come first
     async def files(request, path):

@@ -1,4 +1,4 @@
-"""The `digimon` command: run, meter, sim, build, bench."""
+"""The `digimon` command: run, meter, sim, build, bundle, deploy, bench."""
 
 import argparse
 import importlib
@@ -9,6 +9,8 @@ COMMANDS = (
     ("meter", "digimon.meter", "simulated P1 meter on a pty or TCP port"),
     ("sim", "digimon.sim", "the simulated Belgian meter and the firmware together"),
     ("build", "digimon.buildcmd", "build the board's flash tree in build/fs"),
+    ("bundle", "digimon.bundle", "an OTA bundle of the built app for POST /update"),
+    ("deploy", "digimon.deploy", "copy the built tree to a board over USB (mpremote)"),
     ("bench", "digimon.bench", "benchmarks: a table on stdout, JSON in build/bench.json"),
 )
 
