@@ -62,5 +62,5 @@ def body(state, app):
                  "access_point": state.wifi.ap, "clock_set": state.wifi.clock_set},
         "led": state.led_code() or "blink per telegram",
         "reset_cause": state.board.reset_cause(),
-        "update": cold.load("firmware.slots").status(state.board),
+        "update": state.update,
     }

@@ -57,7 +57,7 @@ class State:
         self.p1.listeners.append(self.led.on_reading)
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
         self.p1.listeners.append(self.note_heap)
-        cold.load("firmware.slots").at_start(board, self.events)
+        self.update = cold.load("firmware.slots").at_start(board, self.events)  # for /about
 
     def load_config(self):
         """config.json (SD card, else the flash copy) -> cfg, its errors and the login."""
@@ -155,7 +155,7 @@ class State:
         """A new version that has run CONFIRM_MS is kept (see boot.py)."""
         slots = cold.load("firmware.slots")
         await asyncio.sleep_ms(slots.CONFIRM_MS)
-        slots.confirm(self.board, self.events)
+        slots.confirm(self.board, self.events, self.update)
 
     async def wipe(self):
         """BOOT held 20 s: forget the WiFi and the login, say "bye", restart."""

@@ -26,7 +26,7 @@ CHUNK = 512
 MAX_LINE = 160
 MAX_FILES = 200
 RESERVE = 16384  # flash kept free for config.json's copy, the state file and LittleFS
-SAFE = "abcdefghijklmnopqrstuvwxyz0123456789_-./"
+SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
 FIRMWARE_MAGIC = 0xE9  # the first byte of an ESP32 app image
 
 

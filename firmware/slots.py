@@ -1,6 +1,9 @@
 """The app slots in flash, the firmware's side (boot.py picks the slot at start and
 explains the state file): which slot runs, the other one for an update, the switch
-to it, and confirming a new version once it has run for CONFIRM_MS."""
+to it, and confirming a new version once it has run for CONFIRM_MS.
+
+read() and write() repeat boot.py's few lines on purpose: boot.py changes only with a
+deploy and the firmware with every update, so neither imports the other."""
 
 import json
 import os
@@ -58,43 +61,39 @@ def version_in(root, slot):
         return None
 
 
-def status(board):
-    """/about's "update": the slot that runs and whether it is still on trial."""
+def at_start(board, events):
+    """/about's "update" (the slot that runs, whether it is on trial); a roll back that
+    boot.py did goes to the event log once, and its version is kept in the state."""
     r = root(board)
     slot = running()
     if r is None or slot is None:
         return {"slot": None}
-    state = read(r)
-    pending = state.get("good") is not None
-    return {"slot": slot, "pending": pending, "tries": state.get("tries") if pending else None,
-            "rolled_back": state.get("rolled_back")}
-
-
-def at_start(board, events):
-    """Log a roll back that boot.py did (once), and record the failed version."""
-    r = root(board)
-    if r is None:
-        return
     state = read(r)
     failed = state.get("failed")
     if failed is not None:
         version = version_in(r, failed) or failed
         events.add("update", "version %s failed to start %d times: back to %s" % (
             version, MAX_TRIES, version_in(r, state["run"])))
-        write(r, {"run": state["run"], "rolled_back": version})
+        state = {"run": state["run"], "rolled_back": version}
+        write(r, state)
+    pending = state.get("good") is not None
+    return {"slot": slot, "pending": pending, "tries": state.get("tries") if pending else None,
+            "rolled_back": state.get("rolled_back")}
 
 
-def confirm(board, events):
-    """The running version has run CONFIRM_MS: keep it (and a new MicroPython)."""
+def confirm(board, events, update):
+    """The running version has run CONFIRM_MS: keep it (and a new MicroPython);
+    update is at_start()'s answer, kept up to date."""
+    board.firmware_ok()
     r = root(board)
     slot = running()
-    board.firmware_ok()
     if r is None or slot is None:
         return
     state = read(r)
     if state.get("good") is not None and state.get("run") == slot:
         write(r, {"run": slot})
         events.add("update", "version %s confirmed" % version_in(r, slot))
+    update["pending"], update["tries"] = False, None
 
 
 def switch(root, new, current):

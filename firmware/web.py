@@ -58,6 +58,10 @@ def cors_preflight(request):
             "Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
 
 
+UPDATE_ROUTES = (("/update", ("GET", "POST")), ("/update/firmware", ("POST",)),
+                 ("/update/identity", ("GET",)))  # firmware.webupdate, loaded per request
+MAX_UPLOAD = 4 * 1024 * 1024  # no flash is bigger; firmware.ota says when it does not fit
+
 # open in first setup (no config.json yet): the setup page and what it needs
 SETUP_OPEN = ("/setup", "/setup/config", "/setup/networks", "/style.css")
 
@@ -188,9 +192,13 @@ def create(state):
     from firmware import websetup
 
     websetup.add_routes(app, state, error, static, webhistory.json_stream)
-    from firmware import webupdate
 
-    webupdate.add_routes(app, state, error, static)
+    async def update(request):
+        return await cold.load("firmware.webupdate").handle(request, state, app, error, static)
+
+    for path, methods in UPDATE_ROUTES:
+        app.exact(path, methods)(update)
+        app.big_bodies[path] = MAX_UPLOAD
 
     @app.get("/<path:path>")  # last: the routes above come first
     async def files(request, path):

@@ -31,6 +31,7 @@ def main():
         finally:
             dev.stop()
     setup_shot()
+    update_shot()
 
 
 def setup_shot():
@@ -48,6 +49,35 @@ def setup_shot():
                 page.fill("#ssid", "home")
                 page.screenshot(path=str(DOCS / "ui-setup.png"), full_page=True)
                 print("docs/ui-setup.png")
+                browser.close()
+        finally:
+            dev.stop()
+
+
+def update_shot():
+    """The update page just after an update (a bundle of another version)."""
+    from digimon.build import SLOT, build
+    from digimon.bundle import write_bundle
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "digimon.bundle"
+        write_bundle(build(Path(tmp) / "fs", "0.2.1") / SLOT, bundle)
+        dev = Device(tmp, speed=1)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-BE",
+                                          http_credentials={"username": LOGIN[0],
+                                                            "password": LOGIN[1]})
+                page = ctx.new_page()
+                page.goto(dev.base + "/update")
+                page.set_input_files("#file", str(bundle))
+                page.click("#go")
+                dev.wait_restart()
+                page.wait_for_function("document.getElementById('msg').textContent"
+                                       ".includes('0.2.1')", timeout=30000)
+                page.screenshot(path=str(DOCS / "ui-update.png"), full_page=True)
+                print("docs/ui-update.png")
                 browser.close()
         finally:
             dev.stop()

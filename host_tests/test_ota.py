@@ -7,8 +7,10 @@ import shutil
 import socket
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from host_tests.device import LOGIN, wait_until
+from host_tests.test_web_ui import CHROMIUM, FLAGS
 from digimon.build import SLOT, blocks, build, compile_py, manifest_text, read_manifest
 from digimon.bundle import write_bundle
 from firmware.ota import RESERVE
@@ -34,6 +36,7 @@ def bundles(tmp_path_factory):
     for name, app in (("good", good), ("broken", broken)):
         write_bundle(app, tmp / (name + ".bundle"))
         out[name] = (tmp / (name + ".bundle")).read_bytes()
+    out["good_file"] = tmp / "good.bundle"
     return out
 
 
@@ -149,3 +152,24 @@ def test_bundle_bigger_than_the_free_flash(device, bundles):
     status, answer = upload(dev, bytes(3 << 20))  # 3 MB: refused before it is read
     assert status == 507 and "the bundle is 3072 KB" in answer["des"], answer
     unchanged(dev)
+
+
+def test_upload_page_in_a_browser(device, bundles):
+    """The page sends the file as the raw body, then waits for the new version."""
+    dev = device()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        ctx = browser.new_context(locale="en-GB", http_credentials=dict(
+            zip(("username", "password"), LOGIN)))
+        page = ctx.new_page()
+        page.goto(dev.base + "/update")
+        page.wait_for_function("document.getElementById('version').textContent === %r"
+                               % VERSION)
+        page.set_input_files("#file", str(bundles["good_file"]))
+        page.click("#go")
+        dev.wait_restart()
+        page.wait_for_function("document.getElementById('msg').textContent.includes("
+                               "'now runs version 9.9.1-next')", timeout=30000)
+        assert page.text_content("#state").startswith("on trial")
+        browser.close()
+    assert about(dev)["version"] == "9.9.1-next"

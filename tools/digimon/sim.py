@@ -60,7 +60,6 @@ def main(args):
         baud = 9600 if args.profile == "nl22" else 115200
         argv, env, cwd = run.command(str(link), str(sd), args.http, baud,
                                      board={"flash": str(SIM / "flash"), "led": str(SIM / "led.txt")})
-        (SIM / "flash").mkdir(exist_ok=True)
         procs.append(subprocess.Popen([sys.executable, "-c", SUPERVISE, *argv],
                                       env=dict(env, PYTHONPATH=str(ROOT / "tools")), cwd=cwd))
         print("\ndigimon is running on a simulated %s meter:" % args.profile)
