@@ -65,12 +65,12 @@ def choose(root):
 def start():
     root = os.getcwd().rstrip("/")  # the flash's root: "" on a board
     slot = choose(root)
-    if slot is not None:
-        path = "%s/app/%s" % (root, slot)
-        os.chdir(path)
+    if slot is not None:  # main.py makes it the working folder (the board looks for
+        path = "%s/app/%s" % (root, slot)  # main.py in the working folder after this)
         sys.path[:0] = [path, path + "/lib"]
     gc.collect()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # on a board, whose main.py then runs in these globals
     start()
+    del _exists, read_state, write_state, choose, start  # no heap for them from now on

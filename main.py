@@ -7,6 +7,11 @@ if sys.platform != "esp32":
     import boot  # a board runs boot.py before main.py by itself
 
     boot.start()
+    del sys.modules["boot"], boot  # its work is done: no heap for it
+if sys.path[0].rpartition("/")[0].endswith("/app"):  # the slot boot.py chose
+    import os
+
+    os.chdir(sys.path[0])
 
 try:
     from firmware import app

@@ -173,3 +173,20 @@ def test_upload_page_in_a_browser(device, bundles):
         assert page.text_content("#state").startswith("on trial")
         browser.close()
     assert about(dev)["version"] == "9.9.1-next"
+
+
+def test_boot_py_keeps_the_working_folder(tmp_path):
+    """A board looks for main.py in the working folder after boot.py: boot.py only puts
+    the chosen slot first on sys.path (main.py changes folder)."""
+    import subprocess
+
+    from digimon.install import install_dir
+    from digimon.run import micropython
+
+    install_dir(build(), tmp_path)
+    script = ("exec(open('boot.py').read(), {'__name__': '__main__'})\n"
+              "import os, sys\nprint(os.getcwd())\nprint(sys.path[0])\n"
+              "print('main' if 'main.py' in os.listdir() else 'no main')")
+    out = subprocess.run([micropython(), "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, env={"MICROPYPATH": ".frozen"}, timeout=30)
+    assert out.stdout.split() == [str(tmp_path), str(tmp_path / "app" / "a"), "main"], out
