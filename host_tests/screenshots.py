@@ -74,8 +74,8 @@ def update_shot():
                 page.set_input_files("#file", str(bundle))
                 page.click("#go")
                 dev.wait_restart()
-                page.wait_for_function("document.getElementById('msg').textContent"
-                                       ".includes('0.2.1')", timeout=30000)
+                page.wait_for_function("document.getElementById('version').textContent"
+                                       " === '0.2.1'", timeout=30000)
                 page.screenshot(path=str(DOCS / "ui-update.png"), full_page=True)
                 print("docs/ui-update.png")
                 browser.close()
