@@ -22,30 +22,11 @@ import json
 import os
 
 from firmware.core import clock
+from firmware.files import exists, makedirs
 
 CHECKPOINTS = ("current-a.json", "current-b.json")
 SUMMARY_HEAD = 96  # bytes that hold "consumed_power_avg" at the start of a quarter file
 SUMMARY_TAIL = 112  # bytes that hold our appended averages at its end
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _makedirs(path):
-    """Make path and the folders above it that are missing."""
-    parts = path.split("/")
-    at = parts[0]  # "" for an absolute path
-    if at and not _exists(at):
-        os.mkdir(at)
-    for part in parts[1:]:
-        at += "/" + part
-        if not _exists(at):
-            os.mkdir(at)
 
 
 def _sorted_ints(names, width):
@@ -84,7 +65,7 @@ class HistoryStore:
         path = folder + "/" + name
         try:
             if folder not in self._made:  # a stat per level: only for a new day
-                _makedirs(folder)
+                makedirs(folder)
                 self._made = (self._made[-1], folder)
             with open(path, "w") as f:
                 for piece in pieces:
@@ -143,14 +124,14 @@ class HistoryStore:
             try:
                 key = (clock.minutes(d["quarter_id"]), sum(d["checkpoint"]["count"]))
             except (TypeError, KeyError, ValueError):
-                if _exists(path):
+                if exists(path):
                     self._remove(path)
                 continue
             if best_key is None or key > best_key:
                 best, best_key, self.checkpoint_at = d, key, i
         if best is not None:
             qid = best["quarter_id"]
-            if _exists(self.quarter_path(qid)) and not self.has_quarter(qid):
+            if exists(self.quarter_path(qid)) and not self.has_quarter(qid):
                 self._remove(self.quarter_path(qid))
         return best
 

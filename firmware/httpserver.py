@@ -106,8 +106,9 @@ class Server(Microdot):
         return res
 
     async def _drain(self, stream, left):
+        scratch = memoryview(self._scratch)
         while left > 0:
-            n = await stream.readinto(memoryview(self._scratch)[:min(left, len(self._scratch))])
+            n = await stream.readinto(scratch[:min(left, len(scratch))])
             if not n:
                 return
             left -= n

@@ -20,6 +20,7 @@ import hashlib
 import os
 
 from firmware import slots
+from firmware.files import makedirs
 
 HEAD = b"digimon-app 1"
 CHUNK = 512
@@ -123,15 +124,6 @@ def remove_tree(path):
     os.rmdir(path)
 
 
-def _makedirs(path):
-    parts = path.split("/")
-    for i in range(2, len(parts) + 1):
-        try:
-            os.mkdir("/".join(parts[:i]))
-        except OSError:
-            pass  # there already
-
-
 def _blocks(size, block):
     return max(1, (size + block - 1) // block) * block
 
@@ -150,7 +142,7 @@ async def _receive(body, folder, space):
     version = (await body.readline()).partition("version ")[2]
     if not version:
         raise Refused(400, "not a digimon app bundle (no version line)")
-    _makedirs(folder)
+    makedirs(folder)
     count = total = 0
     need = 2 * block
     with open(folder + "/MANIFEST", "w") as manifest:
@@ -181,7 +173,7 @@ async def _receive(body, folder, space):
         for _ in range(count):
             digest, size, path = _entry(manifest.readline().rstrip("\n"))
             target = folder + "/" + path
-            _makedirs(target.rpartition("/")[0])
+            makedirs(target.rpartition("/")[0])
             h = hashlib.sha256()
             with open(target, "wb") as out:
                 await body.copy(size, out, h)

@@ -2,9 +2,11 @@
 the other app slot and runs after the restart; bad uploads leave the running version
 as it was; a version that crashes at start is rolled back by boot.py."""
 
+import base64
 import json
 import shutil
 import socket
+import subprocess
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -13,6 +15,8 @@ from host_tests.device import LOGIN, wait_until
 from host_tests.test_web_ui import CHROMIUM, FLAGS
 from digimon.build import SLOT, blocks, build, compile_py, manifest_text, read_manifest
 from digimon.bundle import write_bundle
+from digimon.install import install_dir
+from digimon.run import micropython
 from firmware.ota import RESERVE
 
 BLOCK = 4096  # the unix board's flash block
@@ -105,7 +109,7 @@ def test_crashing_version_is_rolled_back(device, bundles):
 def cut_off(dev, body, sent):
     """POST /update announcing all of body, sending `sent` bytes, then hanging up."""
     with socket.create_connection(("127.0.0.1", dev.port), 5) as s:
-        token = __import__("base64").b64encode(("%s:%s" % LOGIN).encode()).decode()
+        token = base64.b64encode(("%s:%s" % LOGIN).encode()).decode()
         s.sendall(("POST /update HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
                    "Content-Length: %d\r\n\r\n" % (token, len(body))).encode())
         s.sendall(body[:sent])
@@ -178,11 +182,6 @@ def test_upload_page_in_a_browser(device, bundles):
 def test_boot_py_keeps_the_working_folder(tmp_path):
     """A board looks for main.py in the working folder after boot.py: boot.py only puts
     the chosen slot first on sys.path (main.py changes folder)."""
-    import subprocess
-
-    from digimon.install import install_dir
-    from digimon.run import micropython
-
     install_dir(build(), tmp_path)
     script = ("exec(open('boot.py').read(), {'__name__': '__main__'})\n"
               "import os, sys\nprint(os.getcwd())\nprint(sys.path[0])\n"

@@ -25,6 +25,8 @@ import sys
 import termios
 import time
 
+from firmware.files import exists
+
 # Linux termios c_cflag bits (the unix port's termios module has no constants for them)
 _CSIZE = 0o60
 _CS7 = 0o40
@@ -85,14 +87,6 @@ def parse_args(argv):
         except ValueError:
             raise ValueError("--%s must be host:port, e.g. 127.0.0.1:8080" % name)
     return opts
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def _used(path):
@@ -214,7 +208,7 @@ class Board:
         self._led = on
 
     def button(self):
-        return self.opts["button"] is not None and _exists(self.opts["button"])
+        return self.opts["button"] is not None and exists(self.opts["button"])
 
     # --- WiFi, simulated ---
 

@@ -113,6 +113,13 @@ def build(fs=FS, version=None):
     return fs
 
 
+def built(fs=FS):
+    """fs, when it holds a built tree; else exit with what to do."""
+    if not (Path(fs) / "main.py").exists():
+        raise SystemExit("no built tree in %s: run digimon build first" % fs)
+    return Path(fs)
+
+
 def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -159,8 +166,7 @@ def footprint(fs=FS):
     sizes = {}
     for f in fs.rglob("*"):
         if f.is_file():
-            rel = f.relative_to(fs)
-            part = rel.parts[2] if rel.parts[0] == "app" and len(rel.parts) > 3 else \
-                ("boot" if len(rel.parts) == 1 else "manifest")
+            parts = f.relative_to(fs).parts  # boot.py | app/a/MANIFEST | app/a/<part>/...
+            part = "boot" if len(parts) == 1 else parts[2] if len(parts) > 3 else "manifest"
             sizes[part] = sizes.get(part, 0) + f.stat().st_size
     return sizes

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
-from digimon.build import FS, build
+from digimon.build import FS, build, built
 from digimon.install import plan, tree_hashes
 
 TIMEOUT = 600  # seconds for one mpremote run; a whole tree takes well under that
@@ -176,9 +176,7 @@ def main(args):
         tree = Path(args.tree)
     else:
         tree = FS if args.built else build()
-    if not (tree / "main.py").exists():
-        print("no built tree in %s: run digimon build first" % tree, file=sys.stderr)
-        return 1
+    built(tree)
     try:
         copy, remove = deploy(args.port, tree, reset=not args.no_reset)
     except DeployError as e:

@@ -38,8 +38,7 @@ def install_dir(fs, flash):
     """Install tree `fs` into folder `flash`; returns (copied, removed)."""
     fs, flash = Path(fs), Path(flash)
     flash.mkdir(parents=True, exist_ok=True)
-    target = {str(f.relative_to(flash)): sha256(f) for f in sorted(flash.rglob("*"))
-              if f.is_file() and owned(str(f.relative_to(flash)))}
+    target = {p: h for p, h in tree_hashes(flash).items() if owned(p)}
     copy, remove = plan(tree_hashes(fs), target)
     for path in copy:
         (flash / path).parent.mkdir(parents=True, exist_ok=True)

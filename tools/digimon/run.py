@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from digimon.build import FS, ROOT, build
+from digimon.build import built as require_built
 from digimon.install import install_dir
 
 HEAP = "192k"  # the heap budget on the 64-bit unix port (see README: Memory)
@@ -28,10 +29,10 @@ def command(p1, sd, http, baud=115200, heap=HEAP, board=None, built=False):
     """(argv, env, cwd) to start the firmware; paths made absolute, the tree built
     (unless built: then build/fs as it is) and installed into the flash folder.
     board: more unix-board options, {"flash": dir, "led": file, ...}."""
-    if not built:
+    if built:
+        require_built(FS)
+    else:
         build()
-    elif not (FS / "main.py").exists():
-        raise SystemExit("no built tree in %s: run digimon build first" % FS)
     board = dict(board or {})
     board["flash"] = os.path.abspath(board.get("flash") or FLASH)
     install_dir(FS, board["flash"])
