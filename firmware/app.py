@@ -4,19 +4,18 @@ import asyncio
 import gc
 import time
 
-from firmware.auth import Guard
 from firmware.core import cold
-from firmware.events import EventLog
-from firmware.history import HistoryStore
-from firmware.led import StatusLed
-from firmware.p1 import P1Reader
-from firmware.peaks import PeakTracker
-from firmware.recorder import Recorder
+from firmware.device import RESTART_MS
+from firmware.device.events import EventLog
+from firmware.device.led import StatusLed
+from firmware.device.wifi import Wifi
+from firmware.history.peaks import PeakTracker
+from firmware.history.recorder import Recorder
+from firmware.history.store import HistoryStore
+from firmware.p1.reader import P1Reader
 from firmware.version import VERSION
-from firmware.wifi import Wifi
 
 STALE_MS = 30000  # no telegram for this long: the LED and /about say so
-RESTART_MS = 2000  # after a change that needs a restart, time for the answer to go out
 
 
 def log(msg):
@@ -24,7 +23,7 @@ def log(msg):
 
 
 def configfile():
-    return cold.load("firmware.configfile")  # at start-up and on changes only
+    return cold.load("firmware.device.configfile")  # at start-up and on changes only
 
 
 class State:
@@ -57,7 +56,7 @@ class State:
         self.p1.listeners.append(self.led.on_reading)
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
         self.p1.listeners.append(self.note_heap)
-        self.update = cold.load("firmware.slots").at_start(board, self.events)  # for /about
+        self.update = cold.load("firmware.update.slots").at_start(board, self.events)  # for /about
 
     def load_config(self):
         """config.json (SD card, else the flash copy) -> cfg, its errors and the login."""
@@ -70,7 +69,7 @@ class State:
             self.cfg, self.config_errors = config.parse(self.config_text)
             for e in self.config_errors:
                 self.events.add("config", "config.json (%s): %s" % (self.config_where, e))
-        self.guard = Guard(config.login(self.cfg))
+        self.login = config.login(self.cfg)  # (user, password) or None: web.auth checks it
 
     def attach_sd(self, sd):
         """The SD card is there (at start-up or later): history and events go to it."""
@@ -153,7 +152,7 @@ class State:
 
     async def confirm_version(self):
         """A new version that has run CONFIRM_MS is kept (see boot.py)."""
-        slots = cold.load("firmware.slots")
+        slots = cold.load("firmware.update.slots")
         await asyncio.sleep_ms(slots.CONFIRM_MS)
         slots.confirm(self.board, self.events, self.update)
 
@@ -168,11 +167,12 @@ class State:
 async def run(board):
     state = State(board)  # first: its big buffers get unfragmented heap
     gc.collect()
-    from firmware import button, health, web  # microdot is large: imported after them
+    from firmware.device import button, health
+    from firmware.web import routes  # microdot is large: imported after the rest
 
     gc.collect()
     host, port = getattr(board, "http", ("0.0.0.0", 80))
-    server = web.create(state)
+    server = routes.create(state)
     server.after = state.note_heap
     gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))

@@ -21,8 +21,8 @@ import sys
 import vfs
 
 from firmware.core import clock
-from firmware.history import HistoryStore
-from firmware.recorder import Recorder
+from firmware.history.store import HistoryStore
+from firmware.history.recorder import Recorder
 from host_tests.core.test_recorder import reading
 
 BLOCK = 512

@@ -20,7 +20,7 @@ ENV = dict(os.environ, MICROPYPATH=".frozen:%s" % ROOT)
 IP = "192.168.4.1"
 SERVE = """
 import asyncio
-from firmware.captive import CaptiveDns
+from firmware.device.captive import CaptiveDns
 asyncio.run(CaptiveDns(%r, ("127.0.0.1", %d)).run())
 """
 A, AAAA, HTTPS, IN = 1, 28, 65, 1
@@ -181,7 +181,7 @@ def test_random_bytes_never_stop_the_server(server, junk):
 
 STOP = """
 import asyncio, socket
-from firmware.captive import CaptiveDns
+from firmware.device.captive import CaptiveDns
 dns = CaptiveDns(%r, ("127.0.0.1", %d))
 async def poke():
     await asyncio.sleep_ms(50)

@@ -17,7 +17,7 @@ from digimon.build import SLOT, blocks, build, compile_py, manifest_text, read_m
 from digimon.bundle import write_bundle
 from digimon.install import install_dir
 from digimon.run import micropython
-from firmware.ota import RESERVE
+from firmware.update.ota import RESERVE
 
 BLOCK = 4096  # the unix board's flash block
 VERSION = read_manifest(build() / SLOT)[0]  # what the devices start with

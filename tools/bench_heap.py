@@ -12,10 +12,10 @@ from firmware.board.unix import Board
 board = Board(["--p1", "/dev/null", "--sd", "/nonexistent"])
 state = app.State(board)
 gc.collect()
-from firmware import web  # noqa: E402  (the same order as app.run)
+from firmware.web import routes  # noqa: E402  (the same order as app.run)
 
 gc.collect()
-server = web.create(state)
+server = routes.create(state)
 gc.collect()
 free = gc.mem_free()
 used = gc.mem_alloc()

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from firmware.p1 import P1Reader
+from firmware.p1.reader import P1Reader
 
 
 class _Board:

@@ -25,8 +25,6 @@ import sys
 import termios
 import time
 
-from firmware.files import exists
-
 # Linux termios c_cflag bits (the unix port's termios module has no constants for them)
 _CSIZE = 0o60
 _CS7 = 0o40
@@ -208,7 +206,13 @@ class Board:
         self._led = on
 
     def button(self):
-        return self.opts["button"] is not None and exists(self.opts["button"])
+        if self.opts["button"] is None:
+            return False
+        try:
+            os.stat(self.opts["button"])
+            return True
+        except OSError:
+            return False
 
     # --- WiFi, simulated ---
 

@@ -3,7 +3,7 @@ MicroPython unix port (host_tests/mp_run.py): plain asserts, no pytest imports."
 
 import json
 
-from firmware import homewizard
+from firmware.core import homewizard
 from firmware.core import dsmr
 from firmware.core.jsonout import JsonOut
 from host_tests.core.samples import BE, NL4, NL5, NL22, TELEGRAMS, wire, with_parity

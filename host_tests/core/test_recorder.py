@@ -5,8 +5,8 @@ import json
 import os
 
 from firmware.core import clock, dsmr
-from firmware.history import CHECKPOINTS, HistoryStore
-from firmware.recorder import Recorder
+from firmware.history.store import CHECKPOINTS, HistoryStore
+from firmware.history.recorder import Recorder
 
 TMP = "/tmp/digimon-recorder-test"
 

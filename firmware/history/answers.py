@@ -10,7 +10,7 @@ import asyncio
 from firmware.core import clock
 from firmware.core.dsmr import SLOT, row
 from firmware.core.peak import MonthPeak
-from firmware.peaks import offer
+from firmware.history.peaks import offer
 
 
 def int_arg(args, name, lo, hi):

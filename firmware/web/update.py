@@ -1,19 +1,21 @@
 """HTTP routes of updates: the upload page, app bundles (POST /update, the raw body)
 and MicroPython images (POST /update/firmware). Loaded per request (core.cold), as
-firmware.ota, which does the installing."""
+firmware.update.ota, which does the installing."""
 
-from firmware.app import RESTART_MS
 from firmware.core import cold
+from firmware.device import RESTART_MS
+from firmware.web.server import error
+from firmware.web.static import static
 
 
-async def handle(request, state, app, error, static):
+async def handle(request, state, app):
     path = request.path
     if path == "/update/identity":  # as the original firmware's OTA page had
         return {"id": state.serial, "hardware": state.board.name}
     if request.method == "GET":
         return static(request, "update.html")
     job = "install_app" if path == "/update" else "install_firmware"
-    status, what = await getattr(cold.load("firmware.ota"), job)(state, request, app.progress)
+    status, what = await getattr(cold.load("firmware.update.ota"), job)(state, request, app.progress)
     if status != 200:
         state.events.add("update", "refused (%d): %s" % (status, what))
         return error(status, what)

@@ -1,4 +1,5 @@
-"""The HTTP server: microdot, sized for a small heap.
+"""The HTTP server: microdot, sized for a small heap, and the answers every route
+family shares (the JSON error, streamed JSON).
 
 Requests are served one at a time, with limits on the request line, headers and
 body (too large: 400 or 413), a cap on waiting connections and a watchdog for stalled clients.
@@ -15,12 +16,38 @@ Request.max_body_length = 4096
 Request.max_readline = 1024
 Response.default_content_type = "application/json"
 
+CHUNK = 512  # a streamed answer goes out in pieces of about this size
 MAX_HEAD = 4096  # the request line and all headers together
 REQUEST_TIMEOUT_MS = 3000  # a client gets this long for its request
 MAX_CONNECTIONS = 6  # served or waiting; more are refused at once
 _BUSY_BODY = b'{"status": "error", "des": "busy: too many connections"}'
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
         b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+
+
+def error(status, des, headers=None):
+    """The JSON error body every endpoint uses."""
+    return {"status": "error", "des": des}, status, headers or {}
+
+
+def chunks(pieces):
+    """Join a generator of small strings into pieces of about CHUNK bytes."""
+    part = []
+    n = 0
+    for p in pieces:
+        part.append(p)
+        n += len(p)
+        if n >= CHUNK:
+            yield "".join(part)
+            part = []
+            n = 0
+    if part:
+        yield "".join(part)
+
+
+def json_stream(pieces):
+    """A JSON answer sent in chunks as `pieces` are made."""
+    return Response(chunks(pieces), headers={"Content-Type": "application/json"})
 
 
 class CappedReader:

@@ -19,8 +19,8 @@ import binascii
 import hashlib
 import os
 
-from firmware import slots
 from firmware.files import makedirs
+from firmware.update import slots
 
 HEAD = b"digimon-app 1"
 CHUNK = 512

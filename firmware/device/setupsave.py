@@ -1,10 +1,10 @@
 """POST /setup: check the setup page's fields, merge them into config.json, save it on
-the SD card and in flash (firmware.configfile), and restart. Loaded per request."""
+the SD card and in flash (firmware.device.configfile), and restart. Loaded per request."""
 
 import json
 
-from firmware.app import RESTART_MS
 from firmware.core import cold
+from firmware.device import RESTART_MS
 
 
 def save(state, form, error):
@@ -23,7 +23,7 @@ def save(state, form, error):
     obj = config.merge(obj, changes)
     text = config.pretty(obj)
     try:
-        where = cold.load("firmware.configfile").save_everywhere(state.board, text)
+        where = cold.load("firmware.device.configfile").save_everywhere(state.board, text)
     except OSError as e:
         return error(507, "config.json could not be saved: %s" % e)
     state.events.add("config", "saved from the setup page (%s)" % " and ".join(where))

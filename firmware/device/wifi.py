@@ -53,7 +53,7 @@ class Wifi:
         self.events.add("wifi", "%s: setup access point %s open at http://%s/setup" % (
             why, AP_SSID, self.ap))
         if self.board.dns_addr is not None:
-            from firmware.captive import CaptiveDns
+            from firmware.device.captive import CaptiveDns
 
             self.dns = CaptiveDns(self.ap.partition(":")[0], self.board.dns_addr)
             asyncio.create_task(self.dns.run())

@@ -1,4 +1,5 @@
-"""The HTTP API and the web UI (microdot): live data, HomeWizard v1, /about.
+"""The microdot app: the login on every route, the error answers, CORS for the UI's
+development mode, and the route families of the other web/ modules.
 
 Handlers of requests that come now and then load their module per request
 (core.cold), so its code is in the heap only while it answers.
@@ -6,48 +7,14 @@ Handlers of requests that come now and then load their module per request
 
 import asyncio
 import gc
-import os
 
 from microdot import Response
 
 from firmware.core import cold
 from firmware.core.jsonout import JsonOut
-from firmware.httpserver import Server
-
-CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript", "css": "text/css",
-                 "json": "application/json", "svg": "image/svg+xml", "png": "image/png",
-                 "ico": "image/x-icon", "txt": "text/plain"}
-
-
-def error(status, des, headers=None):
-    """The JSON error body every endpoint uses."""
-    return {"status": "error", "des": des}, status, headers or {}
-
-
-def _file_exists(path):
-    try:
-        return os.stat(path)[0] & 0x8000 != 0
-    except OSError:
-        return False
-
-
-def static(request, path):
-    """A file from data/. The build stores text files gzipped only (flash is small),
-    so they go out gzipped; a client that takes no gzip gets them only from a source
-    tree that still has the plain file."""
-    if ".." in path or path.startswith("/") or "\\" in path:
-        return error(400, "bad path")
-    name = "data/" + path
-    ext = path.rpartition(".")[2]
-    ctype = CONTENT_TYPES.get(ext, "application/octet-stream")
-    gz = _file_exists(name + ".gz")
-    if gz and "gzip" in request.headers.get("Accept-Encoding", ""):
-        return Response.send_file(name, content_type=ctype, compressed=True, file_extension=".gz")
-    if _file_exists(name):
-        return Response.send_file(name, content_type=ctype)
-    if gz:
-        return error(406, "/%s is stored gzipped: ask with Accept-Encoding: gzip" % path)
-    return error(404, "no such file: /" + path)
+from firmware.web.auth import Guard
+from firmware.web.server import Server, error
+from firmware.web.static import static
 
 
 def cors_preflight(request):
@@ -59,8 +26,8 @@ def cors_preflight(request):
 
 
 UPDATE_ROUTES = (("/update", ("GET", "POST")), ("/update/firmware", ("POST",)),
-                 ("/update/identity", ("GET",)))  # firmware.webupdate, loaded per request
-MAX_UPLOAD = 4 * 1024 * 1024  # no flash is bigger; firmware.ota says when it does not fit
+                 ("/update/identity", ("GET",)))  # firmware.web.update, loaded per request
+MAX_UPLOAD = 4 * 1024 * 1024  # no flash is bigger; firmware.update.ota says when it does not fit
 
 # open in first setup (no config.json yet): the setup page and what it needs
 SETUP_OPEN = ("/setup", "/setup/config", "/setup/networks", "/style.css")
@@ -83,8 +50,7 @@ def captive_redirect(request, state):
 def create(state):
     """Build the microdot app for the services in `state` (see app.State)."""
     app = Server()
-    guard = state.guard
-    reader = state.p1
+    guard = Guard(state.login)
     out = JsonOut(1536)  # shared: a handler fills and copies it without yielding
 
     app.options_handler = cors_preflight
@@ -151,50 +117,18 @@ def create(state):
     async def index(request):
         return static(request, "index.html")
 
-    @app.exact("/api")
-    async def api(request):
-        return cold.load("firmware.homewizard").device(state.serial, state.version)
-
-    @app.exact("/api/v1/data")
-    async def api_data(request):
-        if reader.last_ms is None:
-            return "{}"
-        hw = cold.load("firmware.homewizard")  # a few ms per poll, 7 KB less heap
-        return hw.data(reader.reading, out, state.wifi_ssid())
-
-    @app.exact("/api/v1/telegram")
-    async def api_telegram(request):
-        if reader.last_ms is None:
-            return error(503, "no telegram received yet")
-        body = bytes(memoryview(reader.telegram)[:reader.telegram_len])
-        return body, 200, {"Content-Type": "text/plain"}
-
-    @app.exact("/api/v1/system", ("GET", "PUT"))
-    async def api_system(request):
-        if request.method == "PUT":
-            body = request.json
-            if not isinstance(body, dict) or not isinstance(body.get("cloud_enabled"), bool):
-                return error(400, 'expected {"cloud_enabled": true|false}')
-        return {"cloud_enabled": False}  # there is no cloud to enable
-
-    @app.exact("/api/v1/identify", ("PUT",))
-    async def api_identify(request):
-        state.identify()
-        return {"identify": "ok"}
-
     @app.exact("/about")
     async def about(request):
-        return cold.load("firmware.about").body(state, app)
+        return cold.load("firmware.web.about").body(state, app)
 
-    from firmware import webhistory
+    from firmware.web import history, homewizard, setup
 
-    webhistory.add_routes(app, state, error)
-    from firmware import websetup
-
-    websetup.add_routes(app, state, error, static, webhistory.json_stream)
+    homewizard.add_routes(app, state, out)
+    history.add_routes(app, state)
+    setup.add_routes(app, state)
 
     async def update(request):
-        return await cold.load("firmware.webupdate").handle(request, state, app, error, static)
+        return await cold.load("firmware.web.update").handle(request, state, app)
 
     for path, methods in UPDATE_ROUTES:
         app.exact(path, methods)(update)

@@ -2,7 +2,7 @@
 and what the device is doing in words. Loaded per request (core.cold)."""
 
 from firmware.core import cold
-from firmware.wifi import AP_SSID
+from firmware.device.wifi import AP_SSID
 
 
 def status_words(state):
@@ -31,7 +31,7 @@ def status_words(state):
 
 def body(state, app):
     """The /about JSON object."""
-    homewizard = cold.load("firmware.homewizard")  # not kept: see core.cold
+    homewizard = cold.load("firmware.core.homewizard")  # not kept: see core.cold
     reader = state.p1
     r = reader.reading
     memory = state.board.memory()

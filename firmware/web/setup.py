@@ -1,17 +1,19 @@
 """HTTP routes of the device's own settings: the setup page (WiFi, name, address, login)
-and the event log. Saving is done by firmware.setupsave, loaded per request."""
+and the event log. Saving is done by firmware.device.setupsave, loaded per request."""
 
 from firmware.core import cold
+from firmware.web.server import error, json_stream
+from firmware.web.static import static
 
 
-def add_routes(app, state, error, static, stream):
+def add_routes(app, state):
     board = state.board
 
     @app.exact("/setup", ("GET", "POST"))
     async def setup(request):
         if request.method == "GET":
             return static(request, "setup.html")
-        return cold.load("firmware.setupsave").save(state, request.json, error)
+        return cold.load("firmware.device.setupsave").save(state, request.json, error)
 
     @app.exact("/setup/config")
     async def setup_config(request):
@@ -40,4 +42,4 @@ def add_routes(app, state, error, static, stream):
                 sep = ","
             yield "]}"
 
-        return stream(pieces())
+        return json_stream(pieces())

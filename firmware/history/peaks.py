@@ -53,6 +53,6 @@ class PeakTracker:
         qid = self.recorder.q.qid
         self.cutoff = clock.minutes(qid)
         y, m = clock.month_of(qid)
-        scan = cold.load("firmware.historic").scan_month
+        scan = cold.load("firmware.history.answers").scan_month
         await scan(self.store, y, m, self.month, self.cutoff, progress)
         self.rebuilt = True

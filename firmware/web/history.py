@@ -1,29 +1,13 @@
 """HTTP routes of the quarter history and the month peak: the original firmware's
 endpoints, plus day and month summaries so the UI never fetches 96 files. The work is
-done in firmware.historic, loaded per request (core.cold)."""
+done in firmware.history.answers, loaded per request (core.cold)."""
 
 import json
 
 from microdot import Response
 
 from firmware.core import cold
-
-CHUNK = 512
-
-
-def chunks(pieces):
-    """Join a generator of small strings into pieces of about CHUNK bytes."""
-    part = []
-    n = 0
-    for p in pieces:
-        part.append(p)
-        n += len(p)
-        if n >= CHUNK:
-            yield "".join(part)
-            part = []
-            n = 0
-    if part:
-        yield "".join(part)
+from firmware.web.server import error, json_stream
 
 
 def quarter_pieces(q):
@@ -56,14 +40,9 @@ def live_pieces(state):
     yield "}"
 
 
-def json_stream(pieces):
-    """A JSON answer sent in chunks as `pieces` are made."""
-    return Response(chunks(pieces), headers={"Content-Type": "application/json"})
-
-
-def add_routes(app, state, error):
+def add_routes(app, state):
     def historic():
-        return cold.load("firmware.historic")
+        return cold.load("firmware.history.answers")
 
     @app.exact("/current/quarter")
     async def current_quarter(request):

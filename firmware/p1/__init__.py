@@ -1,0 +1,1 @@
+"""The P1 port: the reader turns the board's byte stream into readings (reader)."""
