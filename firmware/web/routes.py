@@ -25,9 +25,18 @@ def cors_preflight(request):
             "Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
 
 
-UPDATE_ROUTES = (("/update", ("GET", "POST")), ("/update/firmware", ("POST",)),
-                 ("/update/identity", ("GET",)))  # firmware.web.update, loaded per request
 MAX_UPLOAD = 4 * 1024 * 1024  # no flash is bigger; firmware.update.ota says when it does not fit
+# Route families of rare requests, loaded per request (core.cold): (path, methods, the
+# module in web/ whose handle() answers, the largest body it takes (read as a stream)).
+PER_REQUEST = (
+    ("/setup", ("GET", "POST"), "setup", None),
+    ("/setup/config", ("GET",), "setup", None),
+    ("/setup/networks", ("GET",), "setup", None),
+    ("/events", ("GET",), "setup", None),
+    ("/update", ("GET", "POST"), "update", MAX_UPLOAD),
+    ("/update/firmware", ("POST",), "update", MAX_UPLOAD),
+    ("/update/identity", ("GET",), "update", None),
+)
 
 # open in first setup (no config.json yet): the setup page and what it needs
 SETUP_OPEN = ("/setup", "/setup/config", "/setup/networks", "/style.css")
@@ -121,18 +130,20 @@ def create(state):
     async def about(request):
         return cold.load("firmware.web.about").body(state, app)
 
-    from firmware.web import history, homewizard, setup
+    from firmware.web import history, homewizard
 
     homewizard.add_routes(app, state, out)
     history.add_routes(app, state)
-    setup.add_routes(app, state)
+    family = {}
 
-    async def update(request):
-        return await cold.load("firmware.web.update").handle(request, state, app)
+    async def per_request(request):
+        return await cold.load("firmware.web." + family[request.path]).handle(request, state, app)
 
-    for path, methods in UPDATE_ROUTES:
-        app.exact(path, methods)(update)
-        app.big_bodies[path] = MAX_UPLOAD
+    for path, methods, module, body in PER_REQUEST:
+        app.exact(path, methods)(per_request)
+        family[path] = module
+        if body:
+            app.big_bodies[path] = body
 
     @app.get("/<path:path>")  # last: the routes above come first
     async def files(request, path):
