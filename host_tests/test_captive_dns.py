@@ -5,17 +5,17 @@ import os
 import socket
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digimon import runtime
 from host_tests.device import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
-MICROPYTHON = str(Path(sys.executable).with_name("micropython"))
+MICROPYTHON = runtime.micropython()
 ENV = dict(os.environ, MICROPYPATH=".frozen:%s" % ROOT)
 IP = "192.168.4.1"
 SERVE = """

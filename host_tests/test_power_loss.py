@@ -2,14 +2,15 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from digimon import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_no_power_cut_damages_a_file_or_loses_more_than_a_minute():
-    mp = str(Path(sys.executable).with_name("micropython"))
+    mp = runtime.micropython()
     out = subprocess.run([mp, "-X", "heapsize=32m", "host_tests/mp_power_loss.py", "1"],
                          cwd=ROOT, env={"MICROPYPATH": ".frozen:."}, capture_output=True,
                          text=True, timeout=300)

@@ -15,7 +15,7 @@ import tracemalloc
 
 from digimon.build import ROOT, SLOT, blocks, build, footprint
 from digimon.meter import Meter
-from digimon.run import HEAP, micropython
+from digimon import runtime
 
 SPECS = {"be": "BELGIUM_FLUVIUS", "nl5": "V5", "nl4": "V4", "nl22": "V2_2"}
 OUT = ROOT / "build" / "bench"
@@ -29,7 +29,7 @@ def telegrams(profile, count, seed=1):
 def on_micropython(fs, script, *args):
     """Run a tools/ script on the unix port against the built tree; its JSON line."""
     out = subprocess.run(
-        [micropython(), "-X", "heapsize=" + HEAP, str(ROOT / "tools" / script), *args],
+        [runtime.micropython(), "-X", "heapsize=" + runtime.heap(), str(ROOT / "tools" / script), *args],
         cwd=fs / SLOT, env={"MICROPYPATH": ".frozen:%s:%s/lib" % (fs / SLOT, fs / SLOT)},
         capture_output=True, text=True, timeout=600)
     if out.returncode:
@@ -73,7 +73,7 @@ def add_arguments(p):
 def main(args):
     fs = build()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = {"heap": HEAP, "profiles": {}, "flash": footprint(fs), "flash_blocks": blocks(fs),
+    results = {"heap": runtime.heap(), "runtime": runtime.choose(), "profiles": {}, "flash": footprint(fs), "flash_blocks": blocks(fs),
                "startup": on_micropython(fs, "bench_heap.py")}
     for profile in SPECS:
         tels = telegrams(profile, args.count)

@@ -7,28 +7,27 @@ runs there: boot.py picks the app slot, so updates and roll backs work as on a b
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
+from digimon import runtime
 from digimon.build import FS, ROOT, build
 from digimon.build import built as require_built
 from digimon.install import install_dir
 
-HEAP = "192k"  # the heap budget on the 64-bit unix port (see README: Memory)
 RESET_EXIT = 3  # the firmware exits with this to restart (its board's reset())
 BOARD_OPTIONS = ("flash", "flash-size", "led", "button", "wifi", "dns")  # for the unix board
 PATHS = ("flash", "led", "button", "wifi")  # board options that are file names
 FLASH = ROOT / "build" / "flash"
 
 
-def micropython():
-    return str(Path(sys.executable).with_name("micropython"))
+def micropython(rt=None):
+    return runtime.micropython(rt)
 
 
-def command(p1, sd, http, baud=115200, heap=HEAP, board=None, built=False):
+def command(p1, sd, http, baud=115200, heap=None, board=None, built=False, rt=None):
     """(argv, env, cwd) to start the firmware; paths made absolute, the tree built
     (unless built: then build/fs as it is) and installed into the flash folder.
-    board: more unix-board options, {"flash": dir, "led": file, ...}."""
+    board: more unix-board options, {"flash": dir, "led": file, ...}; rt: the runtime
+    ("32" or "64", see digimon.runtime) and heap its -X heapsize (default: the budget)."""
     if built:
         require_built(FS)
     else:
@@ -38,7 +37,8 @@ def command(p1, sd, http, baud=115200, heap=HEAP, board=None, built=False):
     install_dir(FS, board["flash"])
     if not p1.startswith("tcp://"):
         p1 = os.path.abspath(p1)
-    argv = [micropython(), "-X", "heapsize=" + heap, "main.py", "--p1", p1,
+    argv = [runtime.micropython(rt), "-X", "heapsize=" + (heap or runtime.heap(rt)), "main.py",
+            "--p1", p1,
             "--http", http, "--baud", str(baud)]
     if sd:
         argv += ["--sd", os.path.abspath(sd)]
@@ -55,7 +55,10 @@ def add_arguments(p):
     p.add_argument("--http", default="127.0.0.1:8080", help="host:port to serve on")
     p.add_argument("--baud", type=int, default=115200, choices=(115200, 9600),
                    help="9600 for DSMR 2.2/3 meters (7E1)")
-    p.add_argument("--heap", default=HEAP, help="MicroPython heap size (default 192k)")
+    p.add_argument("--runtime", choices=("32", "64"),
+                   help="32: the 32-bit MicroPython 1.28 built by `make mp32` (the default where "
+                        "it is built); 64: the 64-bit wheel (it has ssl)")
+    p.add_argument("--heap", help="MicroPython heap size (default: 112k on 32-bit, 160k on 64-bit)")
     p.add_argument("--built", action="store_true",
                    help="run build/fs as it is (the artifact), without building it first")
     p.add_argument("--flash", help="directory that stands for the board's flash (default "
@@ -79,7 +82,7 @@ def supervise(argv, env, cwd):
 def main(args):
     board = {name: getattr(args, name.replace("-", "_")) for name in BOARD_OPTIONS}
     argv, env, cwd = command(args.p1, args.sd, args.http, args.baud, args.heap, board,
-                             args.built)
+                             args.built, args.runtime)
     try:
         return supervise(argv, env, cwd)
     except KeyboardInterrupt:
