@@ -12,6 +12,9 @@ if sys.path[0].rpartition("/")[0].endswith("/app"):  # the slot boot.py chose
     import os
 
     os.chdir(sys.path[0])
+    # relative from here on: a module's __file__ is then "firmware/core/dsmr.mpy", the
+    # same text as the source name the build gives it, so the two share one qstr
+    sys.path[:] = ["", "lib"] + [p for p in sys.path[2:] if p not in ("", "lib")]
 
 try:
     from firmware import app

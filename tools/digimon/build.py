@@ -32,12 +32,21 @@ def _stale(src, dst):
     return not dst.exists() or dst.stat().st_mtime < src.stat().st_mtime
 
 
-def compile_py(src, dst, force=False):
-    """mpy-cross src -> dst when dst is older; the error text on failure."""
+# -O3: no line numbers in the bytecode (a traceback names the file and the function)
+# and no asserts: 2.5 KB less heap on the board, where the .mpy files are loaded into RAM.
+MPY_FLAGS = ("-O3",)
+STAMP = " ".join(MPY_FLAGS) + " -s <path>"  # the build's options: when they change, all again
+
+
+def compile_py(src, dst, force=False, name=None):
+    """mpy-cross src -> dst when dst is older; the error text on failure. name: the
+    source name in tracebacks, the path the board imports dst from (main.py makes
+    sys.path relative), so that it and the module's __file__ are one qstr."""
     if not force and not _stale(src, dst):
         return
     dst.parent.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run([mpy_cross(), "-o", str(dst), "-s", src.name, str(src)],
+    out = subprocess.run([mpy_cross(), *MPY_FLAGS, "-o", str(dst), "-s", name or src.name,
+                          str(src)],
                          capture_output=True, text=True)
     if out.returncode:
         raise SystemExit("mpy-cross failed on %s:\n%s" % (src, out.stderr))
@@ -62,7 +71,7 @@ def _version_module(fs, version):
     text = 'VERSION = "%s"\n' % version
     if not src.exists() or src.read_text() != text or not dst.exists():
         src.write_text(text)
-        compile_py(src, dst, force=True)
+        compile_py(src, dst, True, "firmware/version.mpy")
     return dst
 
 
@@ -73,17 +82,19 @@ def build(fs=FS, version=None):
         raise SystemExit("bad version %r: up to 32 of 0-9 A-Z a-z . + _ -" % version)
     app = fs / SLOT
     app.mkdir(parents=True, exist_ok=True)
+    flags = fs.with_name(fs.name + "-mpy-flags")  # beside the tree: other flags, all again
+    force = not flags.exists() or flags.read_text() != STAMP
     wanted = set()
     for src in sorted((ROOT / "firmware").rglob("*.py")):
         dst = app / src.relative_to(ROOT).with_suffix(".mpy")
         if src == ROOT / "firmware" / "version.py":
             _version_module(fs, version or source_version())
         else:
-            compile_py(src, dst)
+            compile_py(src, dst, force, str(dst.relative_to(app)))
         wanted.add(dst)
     for name in MICRODOT_MODULES:
         dst = app / "lib" / "microdot" / name.replace(".py", ".mpy")
-        compile_py(microdot_dir() / name, dst)
+        compile_py(microdot_dir() / name, dst, force, str(dst.relative_to(app)))
         wanted.add(dst)
     for src in sorted((ROOT / "data").rglob("*")):
         if src.is_file():
@@ -110,6 +121,7 @@ def build(fs=FS, version=None):
         elif old.is_dir() and not any(old.iterdir()):
             old.rmdir()
     (app / MANIFEST).write_text(manifest_text(app, version or source_version()))
+    flags.write_text(STAMP)
     return fs
 
 
