@@ -221,7 +221,7 @@ def test_setup_mode_when_the_network_is_gone_and_back(tmp_path):
 # --- config.json errors --------------------------------------------------------
 
 @pytest.mark.parametrize("text, expect", [
-    ("{\"web\": {\"user\": \"a\",", "not valid JSON"),
+    ("{\"web\": {\"user\": \"a\",", "not valid JSON (line 1, column 22: the text ends before"),
     (json.dumps({"wifi": WIFI, "web": {"user": LOGIN[0], "password": LOGIN[1]},
                  "network": {"dhcp": "yes", "device_name": "my meter"},
                  "tariff": {"minimum_kw": "2,5"}}), '"network.dhcp" must be true or false'),
@@ -233,11 +233,12 @@ def test_bad_config_is_reported_and_never_overwritten(tmp_path, text, expect):
     try:
         wait_until(lambda: "event" in dev.output(), 5, "the first events")
         assert expect in dev.output()
-        if "not valid" in expect:  # no login to be had: say how to get out
-            status, _, body = dev.request("/about")
-            assert status == 403 and b"hold BOOT" in body
-            status, headers, _ = dev.request("/live-data", auth=None)
-            assert status == 403
+        if "not valid" in expect:  # no good copy in flash: first setup, which says why
+            about = dev.json("/about", auth=None)  # readable in first setup
+            assert any(expect in e and "first setup" in e for e in about["config_errors"])
+            cfg = dev.json("/setup/config", auth=None)
+            assert cfg["first_setup"] and any(expect in e for e in cfg["config_errors"])
+            assert dev.request("/current/live", auth=None)[0] == 403
         else:
             about = dev.json("/about")
             assert any(expect in e for e in about["config_errors"])
@@ -246,6 +247,32 @@ def test_bad_config_is_reported_and_never_overwritten(tmp_path, text, expect):
             events = dev.json("/events")["events"]
             assert any(expect in e["msg"] for e in events)
         assert (dev.sd / "config.json").read_text() == text
+    finally:
+        dev.stop()
+
+
+def test_a_typo_in_config_json_falls_back_to_the_last_good_copy(tmp_path):
+    """A good config.json was read once (and copied to flash); then the file on the card
+    gets a typo: the device goes on with the copy, the same login, and says why."""
+    dev = Device(tmp_path, speed=1)
+    try:
+        wait_until(lambda: (dev.flash / "config.json").exists(), 10, "the copy in flash")
+        good = (dev.sd / "config.json").read_text()
+        broken = good.replace('"web"', '"web" "')
+        (dev.sd / "config.json").write_text(broken)
+        dev.firmware.terminate()
+        dev.firmware.wait(5)
+        dev.start_firmware()
+        about = dev.json("/about")  # the login of the good copy still works
+        problem = [e for e in about["config_errors"] if "not valid JSON" in e]
+        assert problem and "SD card" in problem[0] and "line 1, column" in problem[0] \
+            and "last good copy in flash" in problem[0], about["config_errors"]
+        assert about["config"] == "flash" and about["wifi"]["mode"] == "station"
+        assert any("not valid JSON" in e for e in dev.json("/setup/config")["config_errors"])
+        assert any("not valid JSON" in e["msg"] for e in dev.json("/events")["events"])
+        assert "not valid JSON" in dev.output()
+        assert (dev.sd / "config.json").read_text() == broken  # never written over
+        assert (dev.flash / "config.json").read_text() == good
     finally:
         dev.stop()
 

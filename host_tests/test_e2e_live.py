@@ -94,8 +94,9 @@ def test_no_login_configured_is_a_clear_error(device):
     status, _, body = dev.request("/about")
     assert status == 403 and b"config.json" in body and b"BOOT" in body
     dev = device(profile="be", speed=1, config=False)  # never set up: the setup page says how
-    status, _, body = dev.request("/about")
+    status, _, body = dev.request("/current/live")
     assert status == 403 and b"/setup" in body
+    assert dev.request("/about", auth=None)[0] == 200  # readable in first setup
 
 
 def test_bad_config_is_reported_and_the_device_stays_up(device):

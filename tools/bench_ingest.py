@@ -1,6 +1,6 @@
 """MicroPython side of `digimon bench`: the firmware's real P1 ingest path, measured.
 
-usage: micropython bench_ingest.py <file of telegrams> <chunk size, max 512> <mask7 0|1>
+usage: micropython bench_ingest.py <file of telegrams> <chunk size, at most the reader's> <mask7 0|1>
 Prints one JSON line: telegrams, us per telegram, bytes allocated per telegram, heap.
 """
 import gc
@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from firmware.p1.reader import P1Reader
+from firmware.p1.reader import CHUNK, P1Reader
 
 
 class _Board:
@@ -31,7 +31,7 @@ def feed(path, step, mask7, measure):
 
 
 def main(path, step, mask7):
-    step = min(step, 512)
+    step = min(step, CHUNK)
     totals = [0, 0]  # us, bytes
 
     def timed(reader, n):

@@ -5,7 +5,9 @@ S/W flag), never from the board's clock. A time here is the Reading's three slot
 yymmdd, hhmmss and dst (1 = summer time S, 0 = winter time W).
 """
 
-SLOT_SECONDS = 5
+from micropython import const
+
+SLOT_SECONDS = const(5)
 SLOTS = 900 // SLOT_SECONDS  # 180 per quarter
 
 

@@ -2,23 +2,24 @@
 
 A module's code and constants take heap for as long as the module is imported. For
 start-up work and rare requests, load() imports a module and lets sys.modules and its
-package forget it at once (and a package that was imported only for it): its code
-stays in the heap only while the caller holds something from it, then the collector
-takes it back.
+package forget it at once, with every module it imported that was not imported before:
+its code stays in the heap only while the caller holds something from it, then the
+collector takes it back. (Its names stay: MicroPython interns them for good.)
 """
 
 import sys
 
 
 def load(name):
-    """Import module `name` (a dotted path) without keeping it imported."""
-    parts = name.split(".")
-    new = [n for n in (".".join(parts[:i]) for i in range(1, len(parts)))
-           if n not in sys.modules]  # packages this import brings in
+    """Import module `name` (a dotted path) without keeping it, nor what it imports."""
+    before = len(sys.modules)
+    names = list(sys.modules) if before else ()
     mod = __import__(name, None, None, ("_",))
-    forget(name)
-    for n in reversed(new):
-        forget(n)
+    if len(sys.modules) != before:
+        new = [n for n in sys.modules if n not in names]
+        new.sort(key=len, reverse=True)  # modules before their packages
+        for n in new:
+            forget(n)
     return mod
 
 

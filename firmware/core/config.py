@@ -5,26 +5,28 @@ sections. A bad value is reported and replaced by its default; the file itself i
 never rewritten here.
 """
 
-STR = "text"
-BOOL = "true or false"
-IP = "an IPv4 address like 192.168.0.250"
-INT = "a whole number"
-NUM = "a number"
-HOST = "a name of letters, digits and '-' (at most 32), like digimon"
+from micropython import const
+
+_STR = const("text")
+_BOOL = const("true or false")
+IP = const("an IPv4 address like 192.168.0.250")
+_INT = const("a whole number")
+NUM = const("a number")
+_HOST = const("a name of letters, digits and '-' (at most 32), like digimon")
 
 # (section, key, kind, default, max length or range)
 SCHEMA = (
-    ("wifi", "ssid", STR, "", 32),
-    ("wifi", "password", STR, "", 64),
-    ("network", "dhcp", BOOL, True, None),
-    ("network", "device_name", HOST, "digimon", 32),
+    ("wifi", "ssid", _STR, "", 32),
+    ("wifi", "password", _STR, "", 64),
+    ("network", "dhcp", _BOOL, True, None),
+    ("network", "device_name", _HOST, "digimon", 32),
     ("network", "ip", IP, "192.168.0.250", None),
     ("network", "gateway", IP, "192.168.0.1", None),
     ("network", "subnet", IP, "255.255.255.0", None),
-    ("web", "user", STR, "", 32),
-    ("web", "password", STR, "", 64),
-    ("homewizard", "open", BOOL, False, None),
-    ("p1", "baud", INT, 115200, (9600, 115200)),
+    ("web", "user", _STR, "", 32),
+    ("web", "password", _STR, "", 64),
+    ("homewizard", "open", _BOOL, False, None),
+    ("p1", "baud", _INT, None, (9600, 115200)),  # None: the line is learned (p1.reader)
     # capacity tariff for the UI's cost estimate: the grid operator's rate (the 2023
     # Flemish average, excl. VAT, is the default) and the least peak that is billed
     ("tariff", "eur_per_kw_year", NUM, 40.4, (0, 1000)),
@@ -60,9 +62,9 @@ def _is_host(v):
 
 def _check(kind, limit, v):
     """None if v fits, else what is wrong with it."""
-    if kind == BOOL:
+    if kind == _BOOL:
         ok = v is True or v is False
-    elif kind == INT:
+    elif kind == _INT:
         ok = type(v) is int and (limit is None or v in limit)
         if type(v) is int and not ok:
             return "must be one of %s" % ", ".join(str(x) for x in limit)
@@ -72,7 +74,7 @@ def _check(kind, limit, v):
             return "must be from %s to %s" % limit
     elif kind == IP:
         ok = type(v) is str and _is_ip(v)
-    elif kind == HOST:
+    elif kind == _HOST:
         ok = type(v) is str and _is_host(v)
     else:
         ok = type(v) is str
@@ -119,15 +121,18 @@ def parse(text):
 
     try:
         obj = json.loads(text)
-    except ValueError as e:
-        return defaults(), ["config.json is not valid JSON (%s); using defaults" % e]
+    except ValueError:
+        from firmware.core import cold
+
+        where = cold.load("firmware.core.jsonerror").json_error(text)  # a broken file only
+        return defaults(), ["config.json is not valid JSON (%s); using defaults" % where]
     return validate(obj)
 
 
 # what the setup page may set: (section, key); a password left empty keeps the saved one
-SETUP_KEYS = (("wifi", "ssid"), ("wifi", "password"), ("network", "device_name"),
+_SETUP_KEYS = const((("wifi", "ssid"), ("wifi", "password"), ("network", "device_name"),
               ("network", "dhcp"), ("network", "ip"), ("network", "gateway"),
-              ("network", "subnet"), ("web", "user"), ("web", "password"))
+              ("network", "subnet"), ("web", "user"), ("web", "password")))
 
 
 def setup_form(form):
@@ -136,7 +141,7 @@ def setup_form(form):
     if not isinstance(form, dict):
         return {}, ["expected a JSON object {...}"]
     changes = {}
-    for section, key in SETUP_KEYS:
+    for section, key in _SETUP_KEYS:
         sec = form.get(section)
         if not isinstance(sec, dict) or key not in sec:
             continue

@@ -8,21 +8,23 @@ in a preallocated Reading (plain ints, scaled; text as offsets into the telegram
 import gc
 from array import array
 
+from micropython import const
+
 from firmware.core import cold
 
-MAX_TELEGRAM = 4096
+MAX_TELEGRAM = const(4096)
 
 # The field table (core/obis.py): one row per OBIS code; a new meter field is one row
 # there. It is parsed once at import into compact arrays below.
-KINDS = ("num", "ts", "tsnum", "text", "raw", "nextline")
+KINDS = const(("num", "ts", "tsnum", "text", "raw", "nextline"))
 NUM, TS, TSNUM, TEXT, RAW, NEXTLINE = range(6)
-_KIND_SLOTS = (1, 3, 4, 0, 0, 4)  # value slots per kind
-UNITS = (None, b"kWh", b"kW", b"V", b"A", b"Hz", b"m3")
-GAS_TYPE = 3  # M-Bus device type of a gas meter (0-n:24.1.0)
+_KIND_SLOTS = const((1, 3, 4, 0, 0, 4))  # value slots per kind
+_UNITS = const((None, b"kWh", b"kW", b"V", b"A", b"Hz", b"m3"))
+_GAS_TYPE = const(3)  # M-Bus device type of a gas meter (0-n:24.1.0)
 
 
-_OBIS_MAX = (15, 15, 127, 127, 255)
-_OBIS_SEP = b"-:.."
+_OBIS_MAX = const((15, 15, 127, 127, 255))
+_OBIS_SEP = const(b"-:..")
 
 
 def obis_key(buf, i, end):
@@ -69,13 +71,13 @@ def mbus_channel(key):
     return 0
 
 
-_CHANNEL_BITS = 15 << 22
+_CHANNEL_BITS = const(15 << 22)
 
 
 # Layout, built once from TABLE: per row its name, kind, unit, decimals, first slot.
 _names = []
 KIND = bytearray()
-UNIT = bytearray()  # index into UNITS
+UNIT = bytearray()  # index into _UNITS
 DEC = bytearray()
 SLOT = bytearray()  # first value slot of the row in Reading.values
 N_SLOTS = 0
@@ -88,7 +90,7 @@ while _i < len(_words):
     _kind = KINDS.index(_words[_i + 2])
     KIND.append(_kind)
     _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
-    UNIT.append(UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
+    UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
     DEC.append(int(_words[_i + 4]) if _wide else 0)
     SLOT.append(N_SLOTS)
     N_SLOTS += _KIND_SLOTS[_kind]
@@ -129,7 +131,11 @@ def row_of(key):
 
 ROW_TS = row("timestamp")
 ROW_GAS_TYPE = row("gas_device_type")
-_POW10 = (1, 10, 100, 1000, 10000)
+_UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves out
+_POW10 = const((1, 10, 100, 1000, 10000))
+
+
+TEXT_STORE = const(1024)  # bytes of text the last Reading keeps of its telegram
 
 
 class Reading:
@@ -137,16 +143,19 @@ class Reading:
 
     present[row] is 1 when the telegram carried that field. Numbers are ints scaled
     by 10**decimals of their row; timestamps are (yymmdd, hhmmss, dst) slots. Text
-    fields are (offset, length) in the telegram buffer `buf` they were parsed from,
-    which the owner keeps unchanged while the Reading is in use.
+    fields are (offset, length) in `buf`: the telegram while it is parsed, then `store`
+    once keep() has copied them there. The store may be shared by the Readings a reader
+    swaps (the one keep() fills is the current one).
     """
 
-    def __init__(self):
+    def __init__(self, store=None):
         self.values = [0] * N_SLOTS
         self.present = bytearray(N_FIELDS)
         self.text_at = array("H", bytes(2 * N_FIELDS))
         self.text_len = array("H", bytes(2 * N_FIELDS))
+        self.store = bytearray(TEXT_STORE) if store is None else store
         self.buf = None
+        self.header_at = 1
         self.header_len = 0
         self.crc = False  # the telegram carried a CRC (DSMR 4+ / e-MUCS)
 
@@ -156,6 +165,27 @@ class Reading:
             p[i] = 0
         self.header_len = 0
         self.crc = False
+
+    def keep(self):
+        """Copy the header and the text fields the API uses out of the telegram into
+        the store, so the telegram buffer can take the next one. Power failure logs and
+        0-0:96.13.0 messages, which no API shows, are not kept."""
+        src = memoryview(self.buf)
+        dst = self.store
+        n = self.header_len
+        dst[0:n] = src[self.header_at:self.header_at + n]
+        self.header_at = 0
+        for r in range(N_FIELDS):
+            if self.present[r] and KIND[r] in (TEXT, RAW):
+                at = self.text_at[r]
+                k = self.text_len[r]
+                if r in _UNKEPT or n + k > TEXT_STORE:
+                    self.present[r] = 0
+                    continue
+                dst[n:n + k] = src[at:at + k]
+                self.text_at[r] = n
+                n += k
+        self.buf = dst
 
     def has(self, name):
         return self.present[row(name)] == 1
@@ -170,7 +200,7 @@ class Reading:
         return bytes(self.buf[at:at + self.text_len[r]]).decode()
 
     def header_text(self):
-        return bytes(self.buf[1:1 + self.header_len]).decode()
+        return bytes(self.buf[self.header_at:self.header_at + self.header_len]).decode()
 
 
 # ---- CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final XOR) ----
@@ -206,9 +236,9 @@ def _hexval(c):
 
 
 # ---- Framer ----
-IDLE = 0  # waiting for '/'
-BODY = 1  # collecting until '!'
-CHECK = 2  # collecting the CRC line after '!'
+_IDLE = const(0)  # waiting for '/'
+_BODY = const(1)  # collecting until '!'
+_CHECK = const(2)  # collecting the CRC line after '!'
 
 
 class Framer:
@@ -226,24 +256,18 @@ class Framer:
         self.size = size
         self.mask7 = mask7
         self.crc_required = not mask7  # also set once a 7E1 meter sent a good CRC
-        self.state = IDLE
+        self.state = _IDLE
         self.n = 0  # bytes collected
         self.bang = 0  # index of '!' in buf
         self.ready = False
         self.length = 0
+        self.held = 0  # length of the last good telegram while buf still holds it, else 0
         self.good = 0
         self.bad = 0  # CRC mismatch, broken framing, missing CRC
         self.oversize = 0
 
     def done(self):
         self.ready = False
-
-    def swap(self, other):
-        """Trade the buffer holding the ready telegram for `other` (same size)."""
-        b = self.buf
-        self.buf = other
-        self.ready = False
-        return b
 
     def feed(self, chunk, pos, end):
         """Consume chunk[pos:end] up to and including the end of one telegram.
@@ -255,21 +279,22 @@ class Framer:
                 chunk[i] &= 0x7F
         buf = self.buf
         while pos < end:
-            if self.state == IDLE:
+            if self.state == _IDLE:
                 i = chunk.find(b"/", pos, end)
                 if i < 0:
                     return end
                 buf[0] = 0x2F
                 self.n = 1
-                self.state = BODY
+                self.held = 0
+                self.state = _BODY
                 pos = i + 1
-            elif self.state == BODY:
+            elif self.state == _BODY:
                 bang = chunk.find(b"!", pos, end)
                 stop = end if bang < 0 else bang + 1
                 slash = chunk.find(b"/", pos, stop)
                 if slash >= 0:  # a new telegram began before this one ended
                     self.bad += 1
-                    self.state = IDLE
+                    self.state = _IDLE
                     pos = slash
                     continue
                 if not self._append(chunk, pos, stop):
@@ -278,28 +303,28 @@ class Framer:
                 pos = stop
                 if bang >= 0:
                     self.bang = self.n - 1
-                    self.state = CHECK
-            else:  # CHECK: up to 4 hex digits, CR, LF
+                    self.state = _CHECK
+            else:  # _CHECK: up to 4 hex digits, CR, LF
                 nl = chunk.find(b"\n", pos, end)
                 stop = end if nl < 0 else nl + 1
                 slash = chunk.find(b"/", pos, stop)
                 if slash >= 0:
                     self.bad += 1
-                    self.state = IDLE
+                    self.state = _IDLE
                     pos = slash
                     continue
                 if self.n + stop - pos > self.bang + 7:
                     self.bad += 1
-                    self.state = IDLE
+                    self.state = _IDLE
                     pos = stop
                     continue
                 self._append(chunk, pos, stop)
                 pos = stop
                 if nl >= 0:
-                    self.state = IDLE
+                    self.state = _IDLE
                     if self._check():
                         self.good += 1
-                        self.length = self.n
+                        self.length = self.held = self.n
                         self.ready = True
                         return pos
                     self.bad += 1
@@ -310,7 +335,7 @@ class Framer:
         k = stop - pos
         if n + k > self.size:
             self.oversize += 1
-            self.state = IDLE
+            self.state = _IDLE
             return False
         self.buf[n:n + k] = memoryview(chunk)[pos:stop]
         self.n = n + k
@@ -440,6 +465,7 @@ class Parser:
         if hl > 0 and buf[hl] == 13:
             hl -= 1
         r.buf = buf
+        r.header_at = 1
         r.header_len = hl
         bang = buf.find(b"!", 0, n)
         r.crc = bang >= 0 and n - bang > 4
@@ -453,7 +479,7 @@ class Parser:
                 e = bang
             end = e - 1 if e > i and buf[e - 1] == 13 else e
             if pending >= 0 and i < end and buf[i] == 40:  # '(' continuation
-                v = _num(buf, i + 1, end - 1, UNITS[UNIT[pending]], DEC[pending])
+                v = _num(buf, i + 1, end - 1, _UNITS[UNIT[pending]], DEC[pending])
                 if v is not None and buf[end - 1] == 41:
                     r.values[SLOT[pending] + 3] = v
                     r.present[pending] = 1
@@ -477,7 +503,7 @@ class Parser:
                     if res < 0:
                         self.field_errors += 1
                     elif ch:
-                        if row == ROW_GAS_TYPE and r.values[SLOT[row]] != GAS_TYPE:
+                        if row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
                             skip_ch |= 1 << ch
                             r.present[row] = 0
                         else:
@@ -492,7 +518,7 @@ class Parser:
     def _field(self, buf, p, end, row, r):
         """Store one line's value. 1 stored, 2 value on the next line, -1 malformed."""
         kind = KIND[row]
-        unit = UNITS[UNIT[row]]
+        unit = _UNITS[UNIT[row]]
         dec = DEC[row]
         if buf[end - 1] != 41:  # ')'
             return -1

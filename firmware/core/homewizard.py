@@ -1,7 +1,8 @@
 """HomeWizard P1 v1 API bodies (/api, /api/v1/data) from the live reading.
 
 Numbers are written from the scaled ints as exact decimals: the board's floats are
-single precision and would garble a register like 012345.678 kWh.
+single precision and would garble a register like 012345.678 kWh. The body is made
+piece by piece (pieces()), so it takes no buffer of its own.
 """
 
 from firmware.core.dsmr import DEC, SLOT, row
@@ -105,28 +106,44 @@ def gas(r):
     return None
 
 
-def data(r, out, wifi_ssid=None, wifi_strength=None):
-    """The /api/v1/data JSON for Reading r, as bytes, written with JsonOut `out`."""
-    out.start()
+def _string(text):
+    """A JSON string of meter text (ids, models: no control characters)."""
+    if '"' in text or "\\" in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"%s"' % text
+
+
+def pieces(r, wifi_ssid=None, wifi_strength=None):
+    """The /api/v1/data JSON object for Reading r, as a generator of small strings
+    (one field each): no body is ever built whole in the heap."""
+    sep = "{"
+    for key, text in _fields(r, wifi_ssid, wifi_strength):
+        yield '%s"%s":%s' % (sep, key, text)
+        sep = ","
+    yield "{}" if sep == "{" else "}"
+
+
+def _fields(r, wifi_ssid, wifi_strength):
+    """(HomeWizard key, JSON value text) of every field the reading has."""
     if r.has("unique_id"):
-        out.string("unique_id", r.text_of("unique_id"))
+        yield "unique_id", _string(r.text_of("unique_id"))
     v = smr_version(r)
     if v is not None:
-        out.value("smr_version", str(v))
+        yield "smr_version", str(v)
     if r.header_len:
-        out.string("meter_model", meter_model(r))
+        yield "meter_model", _string(meter_model(r))
     if wifi_ssid is not None:
-        out.string("wifi_ssid", wifi_ssid)
+        yield "wifi_ssid", _string(wifi_ssid)
     if wifi_strength is not None:
-        out.value("wifi_strength", str(wifi_strength))
+        yield "wifi_strength", str(wifi_strength)
     for name in PLAIN:
         val = _value(r, name)
         if val is not None:
-            out.value(name, decimal(val[0], val[1]))
+            yield name, decimal(val[0], val[1])
     for key, name in AS_WATT:
         val = _value(r, name)
         if val is not None:
-            out.value(key, str(val[0]))
+            yield key, str(val[0])
     for key, fields in SUMS:
         total = None
         for name in fields:
@@ -134,35 +151,28 @@ def data(r, out, wifi_ssid=None, wifi_strength=None):
             if val is not None:
                 total = (total or 0) + val[0]
         if total is not None:
-            out.value(key, decimal(total, 3))
+            yield key, decimal(total, 3)
     for key, imp, exp in NET:
         a = _value(r, imp)
         b = _value(r, exp)
         if a is not None or b is not None:
-            out.value(key, str((a[0] if a else 0) - (b[0] if b else 0)))
+            yield key, str((a[0] if a else 0) - (b[0] if b else 0))
     if r.has("montly_power_peak"):
-        out.value("montly_power_peak_w", str(r.get("montly_power_peak", 3)))
-        out.value("montly_power_peak_timestamp", _stamp(r, "montly_power_peak"))
+        yield "montly_power_peak_w", str(r.get("montly_power_peak", 3))
+        yield "montly_power_peak_timestamp", _stamp(r, "montly_power_peak")
     g = gas(r)
     if g:
         field, id_field = g
         value = decimal(r.get(field, 3), 3)
         stamp = _stamp(r, field)
-        out.value("total_gas_m3", value)
-        out.value("gas_timestamp", stamp)
-        gid = None
+        yield "total_gas_m3", value
+        yield "gas_timestamp", stamp
+        gid = "null"
         if id_field:
-            gid = r.text_of(id_field)
-            out.string("gas_unique_id", gid)
-        out.key("external")
-        out.raw('[{"unique_id":')
-        out.raw("null" if gid is None else '"%s"' % gid)
-        out.raw(',"type":"gas_meter","timestamp":')
-        out.raw(stamp)
-        out.raw(',"value":')
-        out.raw(value)
-        out.raw(',"unit":"m3"}]')
-    return out.done()
+            gid = _string(r.text_of(id_field))
+            yield "gas_unique_id", gid
+        yield "external", ('[{"unique_id":%s,"type":"gas_meter","timestamp":%s,"value":%s,'
+                           '"unit":"m3"}]' % (gid, stamp, value))
 
 
 def device(serial, version):

@@ -9,11 +9,13 @@ Times are the meter's local wall time with its S/W flag; instants are minutes si
 and switch on the EU days: the last Sunday of March and of October, at 01:00 UTC.
 """
 
+from micropython import const
+
 from firmware.core import clock
 from firmware.core.peak import MonthPeak
 
-AGREE_W = 10  # the meter computes from its registers, we may from 5 s slots
-_QUARTER_MIN = 15
+_AGREE_W = const(10)  # the meter computes from its registers, we may from 5 s slots
+_QUARTER_MIN = const(15)
 
 
 # ---- calendar (no datetime on the board) ----
@@ -186,7 +188,7 @@ def _pair(p):
 def compare(own, meter):
     """Own peak (a MonthPeak or (quarter_id, W)) against the meter's ((quarter_id, W)
     from meter_peak), for the API. They agree when they are the same quarter and
-    differ by at most AGREE_W; difference_w is own - meter. agree and difference_w
+    differ by at most _AGREE_W; difference_w is own - meter. agree and difference_w
     are None when either is missing."""
     a = _pair(own)
     b = _pair(meter)
@@ -196,5 +198,5 @@ def compare(own, meter):
     if a is not None and b is not None:
         diff = a[1] - b[1]
         res["difference_w"] = diff
-        res["agree"] = a[0] == b[0] and -AGREE_W <= diff <= AGREE_W
+        res["agree"] = a[0] == b[0] and -_AGREE_W <= diff <= _AGREE_W
     return res

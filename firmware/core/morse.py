@@ -4,16 +4,18 @@ A dot is one unit on, a dash three; one unit off between the marks of a letter, 
 between letters, seven between words.
 """
 
-# letters and digits, as data: " a.-" means 'a' is dot dash (a string, not a dict: less heap)
-TABLE = (" a.- b-... c-.-. d-.. e. f..-. g--. h.... i.. j.--- k-.- l.-.. m-- n-. o--- p.--."
-         " q--.- r.-. s... t- u..- v...- w.-- x-..- y-.-- z--.. 0----- 1.---- 2..--- 3...--"
-         " 4....- 5..... 6-.... 7--... 8---.. 9----. ")
+from micropython import const
 
-DOT = 1
-DASH = 3
-MARK_GAP = 1
-LETTER_GAP = 3
-WORD_GAP = 7
+# letters and digits, as data: " a.-" means 'a' is dot dash (a string, not a dict: less heap)
+TABLE = const((" a.- b-... c-.-. d-.. e. f..-. g--. h.... i.. j.--- k-.- l.-.. m-- n-. o--- p.--."
+         " q--.- r.-. s... t- u..- v...- w.-- x-..- y-.-- z--.. 0----- 1.---- 2..--- 3...--"
+         " 4....- 5..... 6-.... 7--... 8---.. 9----. "))
+
+_DOT = const(1)
+_DASH = const(3)
+_MARK_GAP = const(1)
+_LETTER_GAP = const(3)
+WORD_GAP = const(7)
 
 
 def code(ch):
@@ -37,8 +39,8 @@ def units(text):
             yield False, WORD_GAP
         for ci, ch in enumerate(w):
             if ci:
-                yield False, LETTER_GAP
+                yield False, _LETTER_GAP
             for mi, mark in enumerate(code(ch)):
                 if mi:
-                    yield False, MARK_GAP
-                yield True, DOT if mark == "." else DASH
+                    yield False, _MARK_GAP
+                yield True, _DOT if mark == "." else _DASH

@@ -10,7 +10,6 @@ from array import array
 from firmware.core import clock
 
 
-
 class MonthPeak:
     """Our own peak of one month: the highest finished quarter average (W), with
     each day's peak and energy, for the month view."""

@@ -18,9 +18,11 @@ meter's own 1-0:1.4.0 at the end of the quarter, null when it has none.
 
 from array import array
 
+from micropython import const
+
 from firmware.core.clock import SLOT_SECONDS, SLOTS
 
-QUARTER_SECONDS = 900
+_QUARTER_SECONDS = const(900)
 
 
 def _tdiv(a, b):
@@ -73,7 +75,7 @@ class Quarter:
         """End the quarter at the next quarter's first register reading (Wh)."""
         if import_wh >= 0 and self.first_wh >= 0:
             self.last_wh = import_wh
-            self.last_s = QUARTER_SECONDS
+            self.last_s = _QUARTER_SECONDS
 
     def last_slot(self):
         """Index of the last slot with data, -1 when there is none."""

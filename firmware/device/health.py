@@ -1,25 +1,47 @@
-"""Once a second: feed the watchdog; every few seconds: look after the SD card; and
-report P1 trouble (silence, CRC errors, oversize telegrams) to the event log."""
+"""Once a second: feed the watchdog, watch the BOOT button (held HOLD_S: the wipe), and
+confirm a new version once it has run CONFIRM_MS (see boot.py); every few seconds: look
+after the SD card; and report P1 trouble (silence, CRC errors, oversize telegrams) to
+the event log."""
 
 import asyncio
 
-WATCHDOG_MS = 30000  # the event loop stuck this long: the board restarts
-SD_CHECK_S = 5
-P1_REPORT_S = 600  # CRC and oversize counts go to the event log at most this often
+from micropython import const
+
+from firmware.core import cold
+from firmware.device import CONFIRM_MS
+
+_WATCHDOG_MS = const(30000)  # the event loop stuck this long: the board restarts
+HOLD_S = const(20)  # BOOT held this long: config.json is wiped
+_SD_CHECK_S = const(5)
+_P1_REPORT_S = const(600)  # CRC and oversize counts go to the event log at most this often
+
+
+async def wipe(state):
+    """BOOT held: forget the WiFi and the login, say "bye", restart."""
+    state.events.add("wipe", "BOOT held: config.json moved to config.wiped")
+    cold.load("firmware.device.configfile").wipe(state.board)
+    await state.led.say("bye")
+    state.board.reset()
 
 
 async def watch(state):
     board = state.board
-    board.watchdog(WATCHDOG_MS)
+    board.watchdog(_WATCHDOG_MS)
     p1 = state.p1
     ticks = 0
+    held = 0  # seconds BOOT has been held
     stale = False
     seen = (0, 0)  # CRC errors and oversize telegrams reported so far
     while True:
         await asyncio.sleep_ms(1000)
         board.watchdog_feed()
         ticks += 1
-        if ticks % SD_CHECK_S == 0:
+        held = held + 1 if board.button() else 0
+        if held == HOLD_S:
+            await wipe(state)
+        if ticks == CONFIRM_MS // 1000:
+            cold.load("firmware.update.slots").confirm(board, state.events, state.update)
+        if ticks % _SD_CHECK_S == 0:
             state.check_sd()
         if state.p1_stale() != stale:
             stale = not stale
@@ -28,11 +50,11 @@ async def watch(state):
                                        "the P1 port is opened")
             else:
                 state.events.add("p1", "telegrams again")
-        if ticks % P1_REPORT_S == 0:
+        if ticks % _P1_REPORT_S == 0:
             now = (p1.framer.bad, p1.framer.oversize)
             if now != seen:
                 state.events.add("p1", "%d CRC errors and %d oversize telegrams in %d min "
                                  "(%d and %d since start)" % (
-                                     now[0] - seen[0], now[1] - seen[1], P1_REPORT_S // 60,
+                                     now[0] - seen[0], now[1] - seen[1], _P1_REPORT_S // 60,
                                      now[0], now[1]))
                 seen = now

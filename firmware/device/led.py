@@ -2,18 +2,20 @@
 
 Codes (see README): "hi" once at start, "bye" once before a wipe; repeated while the
 state lasts: "wifi" in setup mode, "sos" for SD card trouble, "p1" when no telegram
-came for 30 s. A repeated code is followed by REPEAT_GAP_MS of dark, so it reads as one
+came for 30 s. A repeated code is followed by _REPEAT_GAP_MS of dark, so it reads as one
 word; telegram blinks pause meanwhile.
 """
 
 import asyncio
 
-from firmware.core.morse import WORD_GAP, units
+from micropython import const
 
-UNIT_MS = 150  # one Morse unit: a dot
-BLINK_MS = 40  # the blink per telegram
-REPEAT_GAP_MS = 3000
-POLL_MS = 50  # how often a new telegram or state is looked for (a blink is this late)
+from firmware.core import cold
+
+UNIT_MS = const(150)  # one Morse unit: a dot
+_BLINK_MS = const(40)  # the blink per telegram
+_REPEAT_GAP_MS = const(3000)
+POLL_MS = const(50)  # how often a new telegram or state is looked for (a blink is this late)
 
 
 class StatusLed:
@@ -29,12 +31,13 @@ class StatusLed:
 
     async def say(self, text):
         """Send text in Morse once, and a word's gap of dark after it."""
+        morse = cold.load("firmware.core.morse")  # in the heap while it sends
         async with self.lock:
-            for on, n in units(text):
+            for on, n in morse.units(text):
                 self.board.led(on)
                 await asyncio.sleep_ms(n * UNIT_MS)
             self.board.led(False)
-            await asyncio.sleep_ms(WORD_GAP * UNIT_MS)
+            await asyncio.sleep_ms(morse.WORD_GAP * UNIT_MS)
 
     async def run(self):
         await self.say("hi")
@@ -43,7 +46,7 @@ class StatusLed:
             code = self.code()
             if code:
                 await self.say(code)
-                await asyncio.sleep_ms(REPEAT_GAP_MS)
+                await asyncio.sleep_ms(_REPEAT_GAP_MS)
                 seen = self.telegrams
                 continue
             if seen == self.telegrams:
@@ -52,5 +55,5 @@ class StatusLed:
             seen = self.telegrams
             async with self.lock:
                 self.board.led(True)
-                await asyncio.sleep_ms(BLINK_MS)
+                await asyncio.sleep_ms(_BLINK_MS)
                 self.board.led(False)

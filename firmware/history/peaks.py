@@ -1,5 +1,5 @@
 """The month's capacity peak as a service: fed by finished quarters and rebuilt
-from the SD card at start-up (firmware.historic.scan_month).
+from the SD card at start-up (history.answers.scan_month).
 
 A quarter counts with its energy-based average (the import registers, as the grid
 operator bills), or with its slot average when the meter has no registers.

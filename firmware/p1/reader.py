@@ -1,16 +1,20 @@
 """P1 reader: board stream -> Framer -> Parser -> the live reading.
 
-Holds the last good telegram and its values, the counters, and tells listeners
-(quarter recorder, publishers) about every new reading.
+Holds the last good reading (the framer's buffer still holds its telegram until the
+next one begins), the counters, and tells listeners (quarter recorder, publishers)
+about every new reading.
 """
 
 import asyncio
+import gc
 import time
+
+from micropython import const
 
 from firmware.core.dsmr import MAX_TELEGRAM, Framer, Parser, Reading
 
-CHUNK = 512
-RETRY_MS = 1000
+CHUNK = const(256)
+_RETRY_MS = const(1000)
 
 
 class P1Reader:
@@ -20,14 +24,13 @@ class P1Reader:
         self.framer = Framer(MAX_TELEGRAM, mask7=board.p1_7e1)
         self.parser = Parser()
         self.reading = Reading()  # the last good telegram's values
-        self._scratch = Reading()
-        self.telegram = bytearray(MAX_TELEGRAM)  # the last good raw telegram
-        self.telegram_len = 0
+        self._scratch = Reading(self.reading.store)  # one store: keep() fills the new one
         self.chunk = bytearray(CHUNK)
         self.rejected = 0  # framed with a good CRC but unusable (no timestamp)
         self.last_ms = None  # ticks_ms of the last good telegram
         self.listeners = []
         self.error = None  # why the P1 source is not open, for /about
+        self.memory_errors = 0  # MemoryErrors met (and survived) by the listeners
 
     @property
     def good(self):
@@ -53,15 +56,20 @@ class P1Reader:
             pos = f.feed(self.chunk, pos, n)
             if f.ready:
                 if self.parser.parse(f.buf, f.length, self._scratch):
-                    self.telegram_len = f.length
-                    self.telegram = f.swap(self.telegram)
+                    self._scratch.keep()
+                    f.done()
                     self.reading, self._scratch = self._scratch, self.reading
                     self.last_ms = time.ticks_ms()
                     got += 1
                     for fn in self.listeners:
-                        fn(self.reading)
+                        try:  # a listener without memory must not cost the others
+                            fn(self.reading)  # their telegram, nor the rest of the chunk
+                        except MemoryError:
+                            self.memory_errors += 1
+                            gc.collect()
                 else:
                     self.rejected += 1
+                    f.held = 0  # not the telegram of the reading: not to be shown
                     f.done()
         return got
 
@@ -76,11 +84,15 @@ class P1Reader:
                     n = await stream.readinto(self.chunk)
                     if not n:
                         raise OSError("P1 source closed")
-                    self.ingest(n)
+                    try:
+                        self.ingest(n)
+                    except MemoryError:  # not one small object free: the telegram
+                        self.memory_errors += 1  # being framed is lost, the next one is read
+                        gc.collect()
             except (OSError, ValueError) as e:
                 if self.error != str(e):
                     self.error = str(e)
                     self.log("p1: %s; retrying" % e)
             board.p1_request(False)
             board.p1_close()
-            await asyncio.sleep_ms(RETRY_MS)
+            await asyncio.sleep_ms(_RETRY_MS)

@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import os
 
+from firmware.device import CONFIRM_MS
 from firmware.files import makedirs
 from firmware.update import slots
 
@@ -191,7 +192,7 @@ async def install_app(state, request, progress):
         return 501, "this device does not run from an app slot in flash: nothing to update"
     if slots.read(root).get("good") is not None:
         return 409, "the running version is still on trial: try again in %d s" % (
-            slots.CONFIRM_MS // 1000)
+            CONFIRM_MS // 1000)
     if not request.content_length:
         return 411, "send the bundle as the request body, with a Content-Length"
     target = slots.other(running)

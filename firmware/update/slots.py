@@ -1,6 +1,6 @@
 """The app slots in flash, the firmware's side (boot.py picks the slot at start and
 explains the state file): which slot runs, the other one for an update, the switch
-to it, and confirming a new version once it has run for CONFIRM_MS.
+to it, and confirming a new version once it has run for device.CONFIRM_MS.
 
 read() and write() repeat boot.py's few lines on purpose: boot.py changes only with a
 deploy and the firmware with every update, so neither imports the other."""
@@ -8,8 +8,9 @@ deploy and the firmware with every update, so neither imports the other."""
 import json
 import os
 
-CONFIRM_MS = 30000  # a new version that has run this long is kept
-MAX_TRIES = 3  # boot.py's: starts of a new version before it is rolled back
+from micropython import const
+
+_MAX_TRIES = const(3)  # boot.py's: starts of a new version before it is rolled back
 
 
 def root(board):
@@ -73,7 +74,7 @@ def at_start(board, events):
     if failed is not None:
         version = version_in(r, failed) or failed
         events.add("update", "version %s failed to start %d times: back to %s" % (
-            version, MAX_TRIES, version_in(r, state["run"])))
+            version, _MAX_TRIES, version_in(r, state["run"])))
         state = {"run": state["run"], "rolled_back": version}
         write(r, state)
     pending = state.get("good") is not None
@@ -82,7 +83,7 @@ def at_start(board, events):
 
 
 def confirm(board, events, update):
-    """The running version has run CONFIRM_MS: keep it (and a new MicroPython);
+    """The running version has run device.CONFIRM_MS: keep it (and a new MicroPython);
     update is at_start()'s answer, kept up to date."""
     board.firmware_ok()
     r = root(board)

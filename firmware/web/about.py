@@ -1,8 +1,12 @@
-"""The /about body: version, board, meter, counters, memory, SD card and history, update,
-and what the device is doing in words. Loaded per request (core.cold)."""
+"""The /about body: version, board, runtime, meter, counters, memory, SD card and
+history, update, and what the device is doing in words. Loaded per request
+(core.cold)."""
+
+import sys
 
 from firmware.core import cold
 from firmware.device.wifi import AP_SSID
+from firmware.web.reply import allowed
 
 
 def status_words(state):
@@ -29,17 +33,29 @@ def status_words(state):
     return "; ".join(words)
 
 
-def body(state, app):
-    """The /about JSON object."""
+def runtime():
+    """The interpreter, e.g. "micropython 1.28.0 32-bit (linux)"."""
+    impl = sys.implementation
+    return "%s %s %s-bit (%s)" % (impl.name, ".".join(str(v) for v in impl.version[:3]),
+                                  32 if sys.maxsize < 1 << 32 else 64, sys.platform)
+
+
+async def handle(request, state, app):
+    """GET /about: the JSON object."""
+    refused = allowed(request, {"/about": "GET"})
+    if refused:
+        return refused
     homewizard = cold.load("firmware.core.homewizard")  # not kept: see core.cold
     reader = state.p1
     r = reader.reading
     memory = state.board.memory()
     memory["heap_min_free"] = state.heap_low
+    memory["errors"] = state.memory_errors + app.memory_errors
     have = reader.last_ms is not None
     return {
         "version": state.version,
         "board": state.board.name,
+        "runtime": runtime(),
         "uptime_s": state.uptime_s(),
         "status": status_words(state),
         "meter": {
@@ -55,7 +71,8 @@ def body(state, app):
         "history": None if state.store is None else {
             "writes": state.store.writes, "errors": state.store.errors,
             "error": state.store.error, "peak_rebuilt": state.peaks.rebuilt},
-        "http": {"refused": app.refused},
+        "http": {"refused": app.refused, "low_memory": app.low_memory,
+                 "memory_errors": app.memory_errors, "cut_off": app.cut_off},
         "config_errors": state.config_errors,
         "config": state.config_where,
         "wifi": {"mode": state.wifi.mode, "ssid": state.cfg["wifi"]["ssid"], "ip": state.wifi.ip,

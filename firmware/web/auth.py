@@ -3,9 +3,11 @@
 import binascii
 import hashlib
 
-MAX_FAILS = 5  # after this many bad logins in a row, each answer is delayed
-DELAY_MS = 1000  # per failed attempt beyond MAX_FAILS, capped at MAX_DELAY_MS
-MAX_DELAY_MS = 8000
+from micropython import const
+
+_MAX_FAILS = const(5)  # after this many bad logins in a row, each answer is delayed
+_DELAY_MS = const(1000)  # per failed attempt beyond _MAX_FAILS, capped at _MAX_DELAY_MS
+_MAX_DELAY_MS = const(8000)
 
 
 def _digest(b):
@@ -53,5 +55,5 @@ class Guard:
 
     def delay_ms(self):
         """How long to hold back the answer to a failed login."""
-        over = self.fails - MAX_FAILS
-        return 0 if over <= 0 else min(over * DELAY_MS, MAX_DELAY_MS)
+        over = self.fails - _MAX_FAILS
+        return 0 if over <= 0 else min(over * _DELAY_MS, _MAX_DELAY_MS)

@@ -1,89 +1,107 @@
-"""HTTP routes of the quarter history and the month peak: the original firmware's
-endpoints, plus day and month summaries so the UI never fetches 96 files. The work is
-done in firmware.history.answers, loaded per request (core.cold)."""
-
-import json
+"""HTTP routes of the quarter history: the original firmware's /meter/* files and
+/historic/* listings, plus day and month summaries so the UI never fetches 96 files.
+Loaded per request (core.cold), as history.scan and history.answers, which read the
+card."""
 
 from microdot import Response
 
-from firmware.core import cold
-from firmware.web.server import error, json_stream
+from firmware.core import clock, cold
+from firmware.web.reply import allowed, json_stream
+from firmware.web.server import error
+
+_NO_CARD = "no SD card: history is not kept"
+ROUTES = {"/historic/years": "GET", "/historic/months": "GET",
+          "/historic/days": "GET", "/historic/quarters": "GET", "/historic/day": "GET",
+          "/historic/month": "GET"}
 
 
-def quarter_pieces(q):
-    """The quarter being recorded as JSON pieces; {} before its first telegram."""
-    if q.qid and q.telegrams:
-        yield from q.json_pieces()
-    else:
-        yield "{}"
+def int_arg(args, name, lo, hi):
+    """An int query argument in lo..hi; raises ValueError with a clear message."""
+    text = args.get(name)
+    if text is None:
+        raise ValueError("Need a %s argument" % name)
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise ValueError("%s must be a number from %d to %d" % (name, lo, hi))
+    return int(text)
 
 
-def live_pieces(state):
-    """/current/live: the last telegram's power, how old it is, the SD card's state
-    and the quarter so far (as /current/quarter), in one poll for the live view."""
-    p1 = state.p1
-    r = p1.reading
-    have = p1.last_ms is not None
-
-    def watts(name):
-        return r.get(name) if have and r.has(name) else None
-
-    trouble = state.sd_trouble()
-    second = state.recorder.second
-    yield '{"age_ms":%s,"power_w":%s,"export_w":%s,"second":%s,' % (
-        json.dumps(p1.age_ms()), json.dumps(watts("power_import_kw")),
-        json.dumps(watts("power_export_kw")), json.dumps(second if second >= 0 else None))
-    yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (
-        json.dumps(p1.error), json.dumps(state.store is not None),
-        json.dumps(trouble))
-    yield from quarter_pieces(state.recorder.q)
-    yield "}"
+def _day(parts):
+    """['YYYY', 'MM', 'DD'] -> (y, m, d), or None when it is not a day."""
+    if [len(p) for p in parts] != [4, 2, 2] or not "".join(parts).isdigit():
+        return None
+    y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
+    return (y, m, d) if 2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31 else None
 
 
-def add_routes(app, state):
-    def historic():
-        return cold.load("firmware.history.answers")
+def parse_date(text):
+    """'YYYY-MM-DD' -> (y, m, d); raises ValueError."""
+    day = _day((text or "").split("-"))
+    if day is None:
+        raise ValueError("date must be YYYY-MM-DD")
+    return day
 
-    @app.exact("/current/quarter")
-    async def current_quarter(request):
-        return json_stream(quarter_pieces(state.recorder.q))
 
-    @app.exact("/current/live")
-    async def live(request):
-        return json_stream(live_pieces(state))
+def is_quarter_file(path):
+    """True for 'YYYY/MM/DD/HHMM{S|W}.json' and nothing else (no '..', no other
+    names: only quarter files are served from the card)."""
+    parts = path.split("/")
+    day = _day(parts[:3]) if len(parts) == 4 else None
+    return day is not None and clock.parse_file_name(
+        (day[0] - 2000) * 10000 + day[1] * 100 + day[2], parts[3]) is not None
 
-    @app.exact("/current/month/peak")
-    async def month_peak(request):
-        return historic().month_peak(state)
 
-    @app.get("/meter/<path:path>")
-    async def quarter_file(request, path):
-        store = state.store
-        if store is None:
-            return error(503, "no SD card: history is not kept")
-        if not historic().is_quarter_file(path):
-            return error(400, "not a quarter file: expected /meter/YYYY/MM/DD/HHMM{S|W}.json")
-        try:
-            return Response.send_file(store.root + "/" + path, content_type="application/json")
-        except OSError:
-            return error(404, "no quarter file /meter/" + path)
+def listing(store, what, args):
+    """/historic/years|months|days|quarters as the original firmware, sorted."""
+    scan = cold.load("firmware.history.scan")
+    if what == "years":
+        return {"years": scan.years(store)}
+    y = int_arg(args, "year", 2000, 2099)
+    if what == "months":
+        return {"year": y, "months": scan.months(store, y)}
+    m = int_arg(args, "month", 1, 12)
+    if what == "days":
+        return {"year": y, "month": m, "days": scan.days(store, y, m)}
+    d = int_arg(args, "day", 1, 31)
+    return {"year": y, "month": m, "day": d, "quarters": scan.quarters(store, y, m, d)}
 
-    @app.get("/historic/<what>")
-    async def history(request, what):
-        store = state.store
-        if store is None:
-            return error(503, "no SD card: history is not kept")
-        h = historic()
-        try:
-            if what == "day":
-                y, m, d = h.parse_date(request.args.get("date"))
-                return json_stream(h.day(store, y, m, d, app.progress))
-            if what == "month":
-                y = h.int_arg(request.args, "year", 2000, 2099)
-                m = h.int_arg(request.args, "month", 1, 12)
-                return await h.month(store, state.peaks, y, m, app.progress)
-            if what in ("years", "months", "days", "quarters"):
-                return h.listing(store, what, request.args)
-        except ValueError as e:
-            return error(400, str(e))
-        return error(404, "not found: " + request.path)
+
+def quarter_file(request, state):
+    """GET /meter/YYYY/MM/DD/HHMM{S|W}.json: a quarter file as stored."""
+    if request.method not in ("GET", "HEAD"):
+        return error(405, "method not allowed: %s %s" % (request.method, request.path))
+    store = state.store
+    if store is None:
+        return error(503, _NO_CARD)
+    path = request.path[len("/meter/"):]
+    if not is_quarter_file(path):
+        return error(400, "not a quarter file: expected /meter/YYYY/MM/DD/HHMM{S|W}.json")
+    try:
+        return Response.send_file(store.root + "/" + path, content_type="application/json")
+    except OSError:
+        return error(404, "no quarter file /meter/" + path)
+
+
+async def handle(request, state, app):
+    if request.path.startswith("/meter/"):
+        return quarter_file(request, state)
+    refused = allowed(request, ROUTES)
+    if refused:
+        return refused
+    store = state.store
+    if store is None:
+        return error(503, _NO_CARD)
+    what = request.path[len("/historic/"):]
+    args = request.args
+    try:
+        if what == "day":
+            y, m, d = parse_date(args.get("date"))
+            return json_stream(cold.load("firmware.history.answers").day(
+                store, y, m, d, app.progress))
+        if what == "month":
+            y = int_arg(args, "year", 2000, 2099)
+            m = int_arg(args, "month", 1, 12)
+            return await cold.load("firmware.history.answers").month(
+                store, state.peaks, y, m, app.progress)
+        return listing(store, what, args)
+    except ValueError as e:
+        return error(400, str(e))

@@ -1,8 +1,14 @@
-"""The HTTP server: microdot, sized for a small heap, and the answers every route
-family shares (the JSON error, streamed JSON).
+"""The HTTP server: microdot, sized for a small heap, and the JSON error.
 
-Requests are served one at a time, with limits on the request line, headers and
-body (too large: 400 or 413), a cap on waiting connections and a watchdog for stalled clients.
+A connection first sends its request line and headers, read whole into a small buffer
+of its own under a deadline (HEAD_TIMEOUT_MS), outside the lock that serves one request
+at a time: a client that does not send holds up nobody. A client address holds at most
+MAX_PER_CLIENT connections; when MAX_CONNECTIONS are open, the oldest one still sending
+its head makes room, else the newcomer gets a canned 503. A request is served only with
+MIN_FREE bytes of heap free (else a canned 503): the P1 reader and the history keep
+theirs. Routes are found without regular expressions: a family of routes per path
+prefix, its module loaded per request, and one handler for the rest (the web UI's
+files).
 """
 
 import asyncio
@@ -10,19 +16,33 @@ import gc
 import time
 
 from microdot import Microdot, Request, Response
+from micropython import const
 
-Request.max_content_length = 4096
-Request.max_body_length = 4096
+Request.max_content_length = 2048
+Request.max_body_length = 2048
 Request.max_readline = 1024
 Response.default_content_type = "application/json"
+Response.send_file_buffer_size = 512
 
-CHUNK = 512  # a streamed answer goes out in pieces of about this size
-MAX_HEAD = 4096  # the request line and all headers together
-REQUEST_TIMEOUT_MS = 3000  # a client gets this long for its request
-MAX_CONNECTIONS = 6  # served or waiting; more are refused at once
-_BUSY_BODY = b'{"status": "error", "des": "busy: too many connections"}'
-BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+MAX_HEAD = const(4096)  # the request line and all headers together
+_HEAD_STEP = const(512)  # the head's buffer starts this big and doubles
+HEAD_TIMEOUT_MS = const(2000)  # to send the request line and headers
+REQUEST_TIMEOUT_MS = const(3000)  # to be served, once the head is in
+MAX_CONNECTIONS = const(12)  # open at once, served or waiting
+MAX_PER_CLIENT = const(3)  # open at once from one address
+MIN_FREE = const(6144)  # heap a request needs to be served
+
+
+def _canned(des, status=b"503 Service Unavailable"):
+    """An answer made once, sent before anything is allocated for the request."""
+    body = b'{"status": "error", "des": "%s"}' % des
+    return (b"HTTP/1.0 %s\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (status, len(body), body))
+
+
+BUSY = _canned(b"busy: too many connections")
+LOW_MEMORY = _canned(b"busy: low on memory, try again")
+HEAD_TOO_LARGE = _canned(b"request line and headers over 4 KB", b"400 Bad Request")
 
 
 def error(status, des, headers=None):
@@ -30,95 +50,132 @@ def error(status, des, headers=None):
     return {"status": "error", "des": des}, status, headers or {}
 
 
-def chunks(pieces):
-    """Join a generator of small strings into pieces of about CHUNK bytes."""
-    part = []
-    n = 0
-    for p in pieces:
-        part.append(p)
-        n += len(p)
-        if n >= CHUNK:
-            yield "".join(part)
-            part = []
-            n = 0
-    if part:
-        yield "".join(part)
-
-
-def json_stream(pieces):
-    """A JSON answer sent in chunks as `pieces` are made."""
-    return Response(chunks(pieces), headers={"Content-Type": "application/json"})
-
-
-class CappedReader:
-    """The client's stream, with the request line and headers capped at MAX_HEAD bytes
-    in all (microdot caps each line, not how many there are), and a count of the body
-    bytes a handler has read."""
+class HeadReader:
+    """The client's stream: the request line and headers read whole first (read_head),
+    at most MAX_HEAD bytes, kept in pieces of at most _HEAD_STEP bytes (no big block of
+    heap for them); then microdot reads the head line by line, and the body, counted,
+    from what came with the head and then from the stream."""
 
     def __init__(self, stream):
         self.s = stream
-        self.left = MAX_HEAD
-        self.body = 0
+        self.parts = []  # what came, not yet handed out: bytes pieces
+        self.pos = 0  # how much of parts[0] is handed out
+        self.got = 0  # bytes received with the head
+        self.body = 0  # body bytes handed out
 
-    async def readline(self):
-        line = await self.s.readline()
-        self.left -= len(line)
-        if self.left < 0:
-            raise ValueError("request headers too large")
-        return line
+    async def read_head(self):
+        # wait for the first bytes before any buffer is made: an idle connection (a
+        # browser's spare one, a stalled client) holds none
+        yield asyncio.core._io_queue.queue_read(self.s.s)
+        buf = bytearray(_HEAD_STEP)
+        seen = b""  # the last bytes read, to find the blank line across pieces
+        while True:
+            got = await self.s.readinto(buf)
+            if not got:
+                raise OSError("closed before the end of the request head")
+            piece = bytes(memoryview(buf)[:got])
+            self.parts.append(piece)
+            self.got += got
+            if (seen + piece).find(b"\r\n\r\n") >= 0:
+                return
+            if self.got >= MAX_HEAD:
+                raise ValueError("request headers too large")
+            seen = piece[-3:]
+
+    def _take(self, n, line=False):
+        """Up to n bytes of what came (to the end of a line, with line), or b""."""
+        out = b""
+        while self.parts and n > 0:
+            p = self.parts[0]
+            end = len(p)
+            if line:
+                i = p.find(b"\n", self.pos)
+                end = end if i < 0 else i + 1
+            end = min(end, self.pos + n)
+            out += p[self.pos:end]
+            n -= end - self.pos
+            self.pos = end
+            if end == len(p):
+                self.parts.pop(0)
+                self.pos = 0
+            if line and out.endswith(b"\n"):
+                break
+        return out
+
+    async def readline(self):  # the head only: microdot reads it line by line
+        return self._take(MAX_HEAD, True)
 
     async def readexactly(self, n):
-        data = await self.s.readexactly(n)
+        data = self._take(n)
         self.body += len(data)
+        if len(data) < n:
+            more = await self.s.readexactly(n - len(data))
+            self.body += len(more)
+            data += more
         return data
 
     async def read(self, n=-1):
-        data = await self.s.read(n)
+        data = self._take(n if n >= 0 else MAX_HEAD)
+        if not data:
+            data = await self.s.read(n)
         self.body += len(data)
         return data
 
     async def readinto(self, buf):
+        data = self._take(len(buf))
+        if data:
+            buf[:len(data)] = data
+            self.body += len(data)
+            return len(data)
         n = await self.s.readinto(buf)
         self.body += n or 0
         return n
 
 
 class Server(Microdot):
-    """Microdot, one request at a time: the heap has room for one, not for many.
-
-    A few more connections wait their turn; past MAX_CONNECTIONS a canned 503 goes
-    out before anything is allocated for the request. A watchdog hangs up on a
-    client that takes longer than REQUEST_TIMEOUT_MS, so it cannot hold up the rest.
-    """
+    """Microdot, one request at a time: the heap has room for one, not for many."""
 
     def __init__(self):
         super().__init__()
         self.one_at_a_time = asyncio.Lock()
-        self.connections = 0
-        self.refused = 0
+        self.conns = []  # [writer, client address, since (ticks_ms), head read]
+        self.refused = 0  # connections refused: too many
+        self.low_memory = 0  # requests refused: too little heap
+        self.memory_errors = 0  # requests that ran out of memory (answered 503)
+        self.cut_off = 0  # connections closed for not sending or not taking the answer
         self.serving = None  # writer of the request being served
         self.serving_since = 0
         self._scratch = bytearray(256)
-        self.paths = {}  # fixed path -> (methods, handler), see exact()
+        self.families = ()  # (path prefix, module), see find_route()
+        self.family = None  # the handler of every family (loads its module per request)
+        self.fallback = None  # GET requests nothing else takes (the web UI's files)
         self.after = None  # called after each request
         self.big_bodies = {}  # path -> the largest body it takes (read as a stream)
 
-    def exact(self, path, methods=("GET",)):
-        """Decorator: a route for one fixed path, found with a dict lookup. (microdot
-        compiles a regular expression for each route it tries a request against, and
-        keeps it: a KB of heap per route once requests have come by.)"""
-        def decorated(f):
-            self.paths[path] = (methods, f)
-            return f
-        return decorated
-
     def find_route(self, req):
-        route = self.paths.get(req.path)
-        if route is None or req.method == "OPTIONS":
-            return super().find_route(req)
+        """No regular expressions: the first family whose prefix the path starts with
+        (its module, in req.g.family, answers 404 or 405 itself: see allowed()), else
+        the fallback for GET."""
         req.url_args = {}
-        method = "GET" if req.method == "HEAD" else req.method
-        return (route[1] if method in route[0] else 405), "", None
+        if req.method == "OPTIONS":
+            return self.options_handler(req), "", None
+        for start, module in self.families:
+            if req.path.startswith(start):
+                req.g.family = module
+                return self.family, "", None
+        return (self.fallback if req.method in ("GET", "HEAD") else 405), "", None
+
+    async def error_response(self, req, status_code, reason=None):
+        """microdot's own errors (400, 404, 405, 413) as our JSON error."""
+        if status_code == 404:
+            des = "not found: " + req.path
+        elif status_code == 405:
+            des = "method not allowed: %s %s" % (req.method, req.path)
+        elif status_code == 413:
+            des = "request too large"
+        else:  # 400: the request could not be read
+            des = "bad request"
+        return error(status_code, des)
 
     async def dispatch_request(self, req):
         """Routes in big_bodies take larger bodies. What a handler left of a large
@@ -130,6 +187,8 @@ class Server(Microdot):
         res = await super().dispatch_request(req)
         if Request.max_body_length < req.content_length <= req.max_content_length:
             await self._drain(req.stream, req.content_length - req.stream.body)
+        elif req.content_length > req.max_content_length:  # answered 413
+            self._discard(req.stream.s)
         return res
 
     async def _drain(self, stream, left):
@@ -141,29 +200,97 @@ class Server(Microdot):
             left -= n
             self.progress()
 
-    async def handle_request(self, reader, writer):
-        if self.connections >= MAX_CONNECTIONS:
-            self.refused += 1
-            try:
-                await reader.readinto(self._scratch)  # take the request, so no reset
-                await writer.awrite(BUSY)
-                await writer.aclose()
-            except OSError:
-                pass
-            return
-        self.connections += 1
+    def _admit(self, peer):
+        """Room for a connection from `peer`: at most MAX_PER_CLIENT from it, and
+        when MAX_CONNECTIONS are open the oldest that is still sending its head goes."""
+        mine = 0
+        oldest = None
+        for c in self.conns:
+            if c[1] == peer:
+                mine += 1
+            if not c[3] and (oldest is None or time.ticks_diff(oldest[2], c[2]) > 0):
+                oldest = c
+        if mine >= MAX_PER_CLIENT:
+            return False
+        if len(self.conns) >= MAX_CONNECTIONS:
+            if oldest is None:
+                return False
+            self._cut(oldest)
+        return True
+
+    def _cut(self, conn):
+        self.cut_off += 1
+        if conn in self.conns:
+            self.conns.remove(conn)
         try:
+            conn[0].s.close()  # its task wakes up with an error and ends
+        except OSError:
+            pass
+
+    def _discard(self, reader):
+        """Read and drop what the client has sent so far (up to 8 KB, not waiting for
+        more), so that closing does not reset the connection before the answer is read."""
+        try:
+            for _ in range(32):
+                if not reader.s.readinto(self._scratch):
+                    return
+        except (OSError, AttributeError):
+            pass
+
+    async def _refuse(self, reader, writer, canned, linger=False):
+        """Send a canned answer and hang up. linger: the client may still be sending
+        (a head too large): read and drop what comes for a moment first, so that it
+        reads the answer instead of a reset connection."""
+        self._discard(reader)
+        try:
+            await writer.awrite(canned)
+            if linger:
+                for _ in range(16):  # up to 4 KB more, 0.5 s at most
+                    if not await asyncio.wait_for_ms(reader.readinto(self._scratch), 500):
+                        break
+        except (OSError, asyncio.TimeoutError):
+            pass
+        await _close(writer)
+
+    async def handle_request(self, reader, writer):
+        try:
+            peer = writer.get_extra_info("peername")[0]
+        except (OSError, TypeError, IndexError):
+            peer = None
+        if not self._admit(peer):
+            self.refused += 1
+            await self._refuse(reader, writer, BUSY)
+            return
+        conn = [writer, peer, time.ticks_ms(), False]
+        self.conns.append(conn)
+        stream = HeadReader(reader)
+        try:
+            try:
+                await stream.read_head()
+            except ValueError:
+                await self._refuse(reader, writer, HEAD_TOO_LARGE, True)
+                return
+            conn[3] = True
             async with self.one_at_a_time:
-                gc.collect()  # a request needs a few KB in one piece: free the holes first
+                gc.collect()  # a request needs a few KB: free the holes first
+                if gc.mem_free() < MIN_FREE:
+                    self.low_memory += 1
+                    await self._refuse(reader, writer, LOW_MEMORY)
+                    return
                 self.serving = writer
                 self.serving_since = time.ticks_ms()
-                await super().handle_request(CappedReader(reader), writer)
-        except Exception as e:  # hung up on, or no memory left to answer
-            print("http: dropped a connection:", repr(e))
+                await super().handle_request(stream, writer)
+        except MemoryError:  # in microdot's own code: nothing to answer with
+            self.memory_errors += 1
+            await _close(writer)
+        except Exception as e:  # hung up on, cut off, or a bad request head
+            if stream.got and conn in self.conns:  # (not a connection that sent nothing)
+                print("http: dropped a connection:", repr(e))
             await _close(writer)
         finally:
             self.serving = None
-            self.connections -= 1
+            if conn in self.conns:
+                self.conns.remove(conn)
             if self.after is not None:
                 self.after()
 
@@ -172,12 +299,19 @@ class Server(Microdot):
         self.serving_since = time.ticks_ms()
 
     async def watchdog(self):
+        """Hang up on a client that does not send its head in time, and on one that
+        is not done with in REQUEST_TIMEOUT_MS."""
         while True:
-            await asyncio.sleep_ms(REQUEST_TIMEOUT_MS // 4)
+            await asyncio.sleep_ms(250)
+            now = time.ticks_ms()
+            for c in self.conns:
+                if not c[3] and time.ticks_diff(now, c[2]) > HEAD_TIMEOUT_MS:
+                    self._cut(c)
+                    break  # the list changed: the rest next time
             w = self.serving
-            if w is not None and time.ticks_diff(time.ticks_ms(), self.serving_since) \
-                    > REQUEST_TIMEOUT_MS:
+            if w is not None and time.ticks_diff(now, self.serving_since) > REQUEST_TIMEOUT_MS:
                 self.serving = None
+                self.cut_off += 1
                 await _close(w)
 
 

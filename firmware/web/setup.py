@@ -3,19 +3,23 @@ and the event log. Loaded per request (core.cold); saving is done by
 firmware.device.setupsave, loaded for it."""
 
 from firmware.core import cold
-from firmware.web.server import error, json_stream
+from firmware.web.reply import allowed, json_stream
+from firmware.web.server import error
 from firmware.web.static import static
+
+ROUTES = {"/setup": "GET POST", "/setup/config": "GET", "/setup/networks": "GET", "/events": "GET"}
 
 
 def _config(state):
     cfg = state.cfg
     net = cfg["network"]
     return {
-        "first_setup": state.config_text is None,
+        "first_setup": state.config_sum is None,
         "ap_mode": state.wifi.mode == "setup",
         "wifi": {"ssid": cfg["wifi"]["ssid"], "password_set": cfg["wifi"]["password"] != ""},
         "network": {k: net[k] for k in ("device_name", "dhcp", "ip", "gateway", "subnet")},
         "web": {"user": cfg["web"]["user"], "password_set": cfg["web"]["password"] != ""},
+        "config_errors": state.config_errors,
     }
 
 
@@ -29,6 +33,9 @@ def _events(state):
 
 
 async def handle(request, state, app):
+    refused = allowed(request, ROUTES)
+    if refused:
+        return refused
     path = request.path
     if path == "/setup":
         if request.method == "GET":

@@ -4,11 +4,17 @@ firmware.update.ota, which does the installing."""
 
 from firmware.core import cold
 from firmware.device import RESTART_MS
+from firmware.web.reply import allowed
 from firmware.web.server import error
 from firmware.web.static import static
 
+ROUTES = {"/update": "GET POST", "/update/firmware": "POST", "/update/identity": "GET"}
+
 
 async def handle(request, state, app):
+    refused = allowed(request, ROUTES)
+    if refused:
+        return refused
     path = request.path
     if path == "/update/identity":  # as the original firmware's OTA page had
         return {"id": state.serial, "hardware": state.board.name}

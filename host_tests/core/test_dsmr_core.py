@@ -5,7 +5,6 @@ import json
 
 from firmware.core import homewizard
 from firmware.core import dsmr
-from firmware.core.jsonout import JsonOut
 from host_tests.core.samples import BE, NL4, NL5, NL22, TELEGRAMS, wire, with_parity
 
 
@@ -155,8 +154,7 @@ def test_gas_meter_found_on_any_mbus_channel():
 
 
 def test_homewizard_data_matches_the_telegram():
-    out = JsonOut(2048)
-    d = json.loads(homewizard.data(one("be"), out, wifi_ssid="home"))
+    d = json.loads("".join(homewizard.pieces(one("be"), wifi_ssid="home")))
     assert d["unique_id"] == "3153414733313031303231363035"
     assert d["smr_version"] == 50
     assert d["meter_model"] == "53769484_A"
@@ -176,7 +174,7 @@ def test_homewizard_data_matches_the_telegram():
     assert d["gas_unique_id"] == "37464C4F32313139303333373333"
     assert d["external"] == [{"unique_id": "37464C4F32313139303333373333", "type": "gas_meter",
                               "timestamp": 261121142500, "value": 1112.384, "unit": "m3"}]
-    d = json.loads(homewizard.data(one("nl5"), out))
+    d = json.loads("".join(homewizard.pieces(one("nl5"))))
     assert d["active_power_w"] == -2193 and d["active_power_l1_w"] == -2840
     assert "montly_power_peak_w" not in d
 
