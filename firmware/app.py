@@ -92,8 +92,9 @@ class State:
         return None
 
     def note_heap(self, *_):
-        """Keep the lowest free heap seen after a telegram (with its SD writes) and
-        after a request (before its garbage is collected): the heap high-water."""
+        """Keep the least free heap seen after a collection: after each telegram (with
+        its SD writes) and with each answer made (its module still loaded)."""
+        gc.collect()
         free = gc.mem_free()
         if free < self.heap_low:
             self.heap_low = free
@@ -127,7 +128,6 @@ async def run(board):
     gc.collect()
     host, port = getattr(board, "http", ("0.0.0.0", 80))
     web = cold.load("firmware.web.routes").create(state)
-    web.after = state.note_heap
     gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     for job in (state.p1.run(), web.watchdog(), state.led.run(), state.wifi.run(),

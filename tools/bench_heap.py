@@ -1,8 +1,13 @@
-"""MicroPython side of `digimon bench`: heap use of the firmware after start-up.
+"""MicroPython side of `digimon bench` and of host_tests/test_memory.py: the heap the
+firmware takes after start-up, and its interned names (qstrs) once every module has
+been loaded.
 
 Builds the same services as firmware.app.run (board, state, web app) without serving,
 with sys.path relative to the app slot as on a board (see main.py), and prints one JSON
-line: heap total, used and free bytes after a collection, and the qstr count.
+line: heap total, used and free bytes after a collection, the qstrs then, and the
+qstrs and heap once every module of the app (the per-request ones too) has been loaded
+once. MicroPython keeps a name it has interned for good, in pools that double: past
+the last pool's room the next one takes a block of several KB at once.
 """
 import sys
 
@@ -10,10 +15,28 @@ sys.path[:] = ["", "lib", ".frozen"]
 
 import gc  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
+
+import micropython  # noqa: E402
 
 from firmware import app  # noqa: E402
 from firmware.board.unix import Board  # noqa: E402
 from firmware.core import cold  # noqa: E402
+
+
+def modules(folder):
+    """Every module of the app folder, as dotted names (board/esp32* need a board)."""
+    out = []
+    for entry in os.ilistdir(folder):
+        name = entry[0]
+        path = folder + "/" + name
+        if entry[1] == 0x4000:
+            out += modules(path)
+        elif name.endswith(".mpy") and "esp32" not in name and name != "pins.mpy":
+            mod = path[:-4].replace("/", ".")
+            out.append(mod[:-9] if mod.endswith(".__init__") else mod)
+    return out
+
 
 board = Board(["--p1", "/dev/null", "--sd", "/nonexistent"])
 state = app.State(board)
@@ -26,4 +49,13 @@ web = cold.load("firmware.web.routes").create(state)  # noqa: F841
 gc.collect()
 free = gc.mem_free()
 used = gc.mem_alloc()
-print(json.dumps({"heap_total": free + used, "heap_used": used, "heap_free": free}))
+print("startup", end=" ")
+micropython.qstr_info()
+names = modules("firmware")
+for name in names:
+    cold.load(name)
+gc.collect()
+print("all", end=" ")
+micropython.qstr_info()
+print(json.dumps({"heap_total": free + used, "heap_used": used, "heap_free": free,
+                  "modules": len(names), "heap_used_all_loaded": gc.mem_alloc()}))

@@ -96,6 +96,7 @@ def create(state):
         # request carried the login (never an open /api), or to learn it was wrong.
         if getattr(request.g, "login", False) or response.status_code == 401:
             response.headers["Access-Control-Allow-Origin"] = "*"
+        state.note_heap()  # the answer made: the heap at its fullest for the request
 
     @app.errorhandler(MemoryError)
     async def out_of_memory(request, exc):

@@ -149,7 +149,6 @@ class Server(Microdot):
         self.families = ()  # (path prefix, module), see find_route()
         self.family = None  # the handler of every family (loads its module per request)
         self.fallback = None  # GET requests nothing else takes (the web UI's files)
-        self.after = None  # called after each request
         self.big_bodies = {}  # path -> the largest body it takes (read as a stream)
 
     def find_route(self, req):
@@ -291,8 +290,6 @@ class Server(Microdot):
             self.serving = None
             if conn in self.conns:
                 self.conns.remove(conn)
-            if self.after is not None:
-                self.after()
 
     def progress(self):
         """A handler doing long work (reading the SD card) is not a stalled client."""
