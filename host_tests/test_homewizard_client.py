@@ -5,9 +5,10 @@ import base64
 
 import aiohttp
 from homewizard_energy import HomeWizardEnergy
-from homewizard_energy.errors import RequestError
+from homewizard_energy.errors import DisabledError
 
 from host_tests.device import LOGIN, wait_until
+from host_tests.led import morse_words
 
 OPEN = {"web": {"user": LOGIN[0], "password": LOGIN[1]}, "homewizard": {"open": True}}
 
@@ -44,10 +45,24 @@ def test_home_assistant_client_reads_the_open_api(device):
     ext = next(iter(data.external_devices.values()))
     assert ext.value == sent["total_gas_m3"] and ext.unit == "m3"
     assert system.cloud_enabled is False
-    # the rest of the device still wants the login
+    # Home Assistant's Identify button and Cloud connection switch work without the login,
+    # as on a HomeWizard meter with its local API on; there is no cloud to switch on
+    async def buttons():
+        async with HomeWizardEnergy("127.0.0.1:%d" % dev.port) as api:
+            await api.identify()
+            await api.system_set(cloud_enabled=False)
+            return (await api.system()).cloud_enabled
+
+    assert asyncio.run(buttons()) is False
+    wait_until(lambda: morse_words(dev).count("e") >= 5, 15, "the LED's identify blinks")
+    status, _, body = dev.request("/api/v1/system", method="PUT", auth=None,
+                                  body=b'{"cloud_enabled": true}',
+                                  headers={"Content-Type": "application/json"})
+    assert status == 400 and b"no cloud" in body
+    # the rest of the device still wants the login, writes above all
     assert dev.request("/about", auth=None)[0] == 401
-    assert dev.request("/api/v1/system", method="PUT", body=b'{"cloud_enabled": true}',
-                       auth=None)[0] == 401
+    assert dev.request("/setup", method="POST", body=b"{}", auth=None,
+                       headers={"Content-Type": "application/json"})[0] == 401
 
 
 def test_home_assistant_client_with_a_login(device):
@@ -69,8 +84,14 @@ def test_home_assistant_client_with_a_login(device):
             async with HomeWizardEnergy(host, clientsession=session) as api:
                 await api.data()
 
+    # no login while the API is closed: a 403, which Home Assistant shows as "the local API
+    # is disabled" (a 401 would read as the device being unreachable); a wrong login: 401
     try:
         asyncio.run(without())
         raise AssertionError("the closed API answered without a login")
-    except RequestError:
+    except DisabledError:
         pass
+    status, headers, body = dev.request("/api/v1/data", auth=None)
+    assert status == 403 and b'homewizard' in body and b'open' in body
+    status, headers, _ = dev.request("/api/v1/data", auth=("admin", "wrong"))
+    assert status == 401 and "Basic" in headers["WWW-Authenticate"]

@@ -42,6 +42,8 @@ async def handle(request, state, app):
             body = request.json
             if not isinstance(body, dict) or not isinstance(body.get("cloud_enabled"), bool):
                 return error(400, 'expected {"cloud_enabled": true|false}')
-        return {"cloud_enabled": False}  # there is no cloud to enable
+            if body["cloud_enabled"]:
+                return error(400, "there is no cloud to enable: digimon keeps your data local")
+        return {"cloud_enabled": False}
     state.identify()  # /api/v1/identify
     return {"identify": "ok"}

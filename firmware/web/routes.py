@@ -40,6 +40,8 @@ _FAMILIES = const((
     ("/meter/", "firmware.web.history"),
 ))
 
+# writes a HomeWizard meter with its local API on takes without a login
+_OPEN_WRITES = const(("/api/v1/identify", "/api/v1/system"))
 # open in first setup (no config.json yet): the setup page, what it needs, and /about
 # (which says why the device is not set up)
 _SETUP_OPEN = const(("/setup", "/setup/config", "/setup/networks", "/style.css", "/about"))
@@ -70,9 +72,14 @@ def create(state):
             captive = captive_redirect(request, state)
             if captive is not None:
                 return captive
-        if state.cfg["homewizard"]["open"] and request.path.startswith("/api") \
-                and request.method == "GET":
-            return None
+        if request.path.startswith("/api"):
+            if state.cfg["homewizard"]["open"]:  # as a HomeWizard meter with its API on:
+                if request.method == "GET" or request.path in _OPEN_WRITES:  # no login
+                    return None
+            elif "Authorization" not in request.headers and guard.login is not None:
+                # as a HomeWizard meter with its local API off: Home Assistant says so
+                return error(403, 'the HomeWizard API is off: set "homewizard": {"open": '
+                                  'true} in config.json, or send the login')
         if guard.login is None:
             if state.config_sum is not None:
                 return error(403, "no login configured: set web.user and web.password in "

@@ -25,10 +25,10 @@ Response.default_content_type = "application/json"
 Response.send_file_buffer_size = 512
 
 MAX_HEAD = const(4096)  # the request line and all headers together
-_HEAD_STEP = const(512)  # the head's buffer starts this big and doubles
+_HEAD_STEP = const(512)  # a head is read in pieces of at most this size
 HEAD_TIMEOUT_MS = const(2000)  # to send the request line and headers
 REQUEST_TIMEOUT_MS = const(3000)  # to be served, once the head is in
-MAX_CONNECTIONS = const(12)  # open at once, served or waiting
+MAX_CONNECTIONS = const(8)  # open at once, served or waiting (each takes some heap)
 MAX_PER_CLIENT = const(3)  # open at once from one address
 MIN_FREE = const(6144)  # heap a request needs to be served
 
@@ -56,8 +56,9 @@ class HeadReader:
     heap for them); then microdot reads the head line by line, and the body, counted,
     from what came with the head and then from the stream."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, scratch):
         self.s = stream
+        self.scratch = scratch  # the server's read buffer, _HEAD_STEP bytes
         self.parts = []  # what came, not yet handed out: bytes pieces
         self.pos = 0  # how much of parts[0] is handed out
         self.got = 0  # bytes received with the head
@@ -67,7 +68,7 @@ class HeadReader:
         # wait for the first bytes before any buffer is made: an idle connection (a
         # browser's spare one, a stalled client) holds none
         yield asyncio.core._io_queue.queue_read(self.s.s)
-        buf = bytearray(_HEAD_STEP)
+        buf = self.scratch  # shared: each read is copied out before anything else runs
         seen = b""  # the last bytes read, to find the blank line across pieces
         while True:
             got = await self.s.readinto(buf)
@@ -145,7 +146,9 @@ class Server(Microdot):
         self.cut_off = 0  # connections closed for not sending or not taking the answer
         self.serving = None  # writer of the request being served
         self.serving_since = 0
-        self._scratch = bytearray(256)
+        # read through by every connection: a head's bytes are copied out of it before
+        # anything else runs; bodies drained and discarded pass through it too
+        self._scratch = bytearray(_HEAD_STEP)
         self.families = ()  # (path prefix, module), see find_route()
         self.family = None  # the handler of every family (loads its module per request)
         self.fallback = None  # GET requests nothing else takes (the web UI's files)
@@ -252,9 +255,10 @@ class Server(Microdot):
         await _close(writer)
 
     async def handle_request(self, reader, writer):
-        try:
-            peer = writer.get_extra_info("peername")[0]
-        except (OSError, TypeError, IndexError):
+        try:  # the client's address: a (host, port) tuple on a board, the raw
+            peer = writer.get_extra_info("peername")  # sockaddr bytes on the unix port
+            peer = peer[0] if isinstance(peer, tuple) else bytes(peer[4:8])
+        except (OSError, TypeError, IndexError, KeyError):
             peer = None
         if not self._admit(peer):
             self.refused += 1
@@ -262,7 +266,7 @@ class Server(Microdot):
             return
         conn = [writer, peer, time.ticks_ms(), False]
         self.conns.append(conn)
-        stream = HeadReader(reader)
+        stream = HeadReader(reader, self._scratch)
         try:
             try:
                 await stream.read_head()

@@ -7,12 +7,12 @@
 An OTA update fills the other slot, app/b (see boot.py).
 """
 
-import gzip
 import hashlib
 import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +22,7 @@ MANIFEST = "MANIFEST"
 MANIFEST_HEAD = "digimon-app 1"
 MICRODOT_MODULES = ("__init__.py", "microdot.py", "helpers.py")
 GZIPPED = {".html", ".js", ".css", ".svg", ".json", ".txt", ".ico"}  # web files stored as .gz
+GZIP_WINDOW_BITS = 9  # firmware/web/static.py decompresses with a 512-byte window
 
 
 def mpy_cross():
@@ -35,7 +36,8 @@ def _stale(src, dst):
 # -O3: no line numbers in the bytecode (a traceback names the file and the function)
 # and no asserts: 2.5 KB less heap on the board, where the .mpy files are loaded into RAM.
 MPY_FLAGS = ("-O3",)
-STAMP = " ".join(MPY_FLAGS) + " -s <path>"  # the build's options: when they change, all again
+# the build's options: when they change, everything is made again
+STAMP = " ".join(MPY_FLAGS) + " -s <path>, gzip window %d" % GZIP_WINDOW_BITS
 
 
 def compile_py(src, dst, force=False, name=None):
@@ -102,10 +104,11 @@ def build(fs=FS, version=None):
             zipped = src.suffix in GZIPPED
             if zipped:
                 dst = dst.with_name(dst.name + ".gz")
-            if _stale(src, dst):
+            if force or _stale(src, dst):
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                if zipped:  # mtime 0: the same source gives the same bytes
-                    dst.write_bytes(gzip.compress(src.read_bytes(), 9, mtime=0))
+                if zipped:  # zlib's gzip header has no time: the same source, the same bytes
+                    z = zlib.compressobj(9, zlib.DEFLATED, 16 + GZIP_WINDOW_BITS, 9)
+                    dst.write_bytes(z.compress(src.read_bytes()) + z.flush())
                 else:
                     shutil.copy2(src, dst)
             wanted.add(dst)
