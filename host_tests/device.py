@@ -42,9 +42,10 @@ class Device:
     """A simulated meter on a pty and the firmware reading it, with an HTTP client."""
 
     def __init__(self, tmp, profile="be", speed=10, count=None, start="2026-11-21T10:00:00",
-                 seed=3, config=None, extra=(), tcp=False, board_args=()):
+                 seed=3, config=None, extra=(), tcp=False, board_args=(), sd_image=None,
+                 heap=None, wait_http=True):
         self.tmp = Path(tmp)
-        self.sd = self.tmp / "sd"
+        self.sd = self.tmp / "sd"  # a directory, or with sd_image (sectors) a FAT image
         self.sd.mkdir(parents=True, exist_ok=True)
         self.flash = self.tmp / "flash"  # the board's flash: app slots, config.json's copy
         self.led = self.tmp / "led.txt"  # the LED timeline
@@ -53,6 +54,11 @@ class Device:
             config = {"wifi": WIFI, "web": {"user": LOGIN[0], "password": LOGIN[1]}}
         if config is not False:
             (self.sd / "config.json").write_text(json.dumps(config))
+        if sd_image:  # the same files on a FAT card
+            from host_tests import fatimage
+
+            files = {p.name: p.read_bytes() for p in self.sd.iterdir()}
+            self.sd = fatimage.make(self.tmp / "sd.img", sd_image, files)
         self.link = self.tmp / "p1"
         self.log = self.tmp / "meter.jsonl"
         self.port = free_port()
@@ -72,17 +78,18 @@ class Device:
             wait_until(self.link.exists, 10, "the simulator's pty")
         self.fw_cmd = run.command(out if tcp else str(self.link), str(self.sd),
                                   "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200,
-                                  board={"flash": str(self.flash), "led": str(self.led),
-                                         "button": str(self.button)})
+                                  heap=heap, board={"flash": str(self.flash), "led": str(self.led),
+                                                    "button": str(self.button)})
         self.fw_cmd[0].extend(board_args)
         self.fw_out = open(self.tmp / "firmware.log", "w")
-        self.start_firmware()
+        self.start_firmware(wait_http)
 
-    def start_firmware(self):
+    def start_firmware(self, wait_http=True):
         argv, env, cwd = self.fw_cmd
         self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
                                          stderr=subprocess.STDOUT)
-        wait_until(self._up, 20, "the firmware's HTTP server")
+        if wait_http:
+            wait_until(self._up, 20, "the firmware's HTTP server")
 
     def wait_restart(self, timeout=20):
         """The firmware restarts itself (exit status RESET_EXIT): start it again, as the

@@ -21,8 +21,15 @@ JSON file on the card parses.
 
 from micropython import const
 
+import os
+
+from micropython import const
+
 from firmware.core import clock
 from firmware.files import makedirs
+
+_ENOSPC = const(28)
+_EACCES = const(13)
 
 CHECKPOINTS = const(("current-a.json", "current-b.json"))
 
@@ -35,26 +42,41 @@ class HistoryStore:
         self.errors = 0
         self.error = None  # the last write error, for /about
         self.checkpoint_at = 0  # index in CHECKPOINTS of the newest checkpoint
+        self.full = False  # a write found the card full (until device.card finds room)
         self._made = ("", "")  # the last two folders written to (meter/ and the day's)
 
     def _write(self, folder, name, pieces):
         """Write folder/name from a generator of text pieces, making the folder when
         it is new; False (counted and logged) on failure."""
         path = folder + "/" + name
+        opened = False
         try:
             if folder not in self._made:  # a stat per level: only for a new day
                 makedirs(folder)
                 self._made = (self._made[-1], folder)
             with open(path, "w") as f:
+                opened = True
                 for piece in pieces:
                     f.write(piece)
             self.writes += 1
-            self.error = None
+            if not self.full:  # (a full card stays full until device.card finds room:
+                self.error = None  # a file written over in place still fits)
             return True
         except OSError as e:
             self._made = ("", "")  # the card may have been swapped: check again
             self.errors += 1
-            self.error = "writing %s: %s" % (path, e)
+            # FAT says ENOSPC when a file has no room to grow, EACCES when a folder has none
+            if e.args and e.args[0] in (_ENOSPC, _EACCES):
+                self.full = self.full or True  # ("said" once device.card has told it)
+                self.error = "full (writing %s)" % path
+                if opened:  # no half file left behind: it would not parse
+                    try:
+                        os.remove(path)
+                    except OSError:
+                        pass
+            else:
+                self.full = False
+                self.error = "writing %s: %s" % (path, e)
             self.log("history: " + self.error)
             return False
 
