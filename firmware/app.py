@@ -18,6 +18,10 @@ from firmware.p1.reader import P1Reader
 from firmware.version import VERSION
 
 _STALE_MS = const(30000)  # no telegram for this long: the LED and /about say so
+# heap the web server takes (~37 KB: microdot, the server, the routes) and what the rest
+# needs beside it to go on: with less free, it does not start (the P1 reader and the
+# history go on without it)
+_WEB_NEEDS = const(44 * 1024)
 
 
 def log(msg):
@@ -32,6 +36,8 @@ class State:
         self.version = VERSION
         self.log = log
         self.started_ms = time.ticks_ms()
+        self.memory_errors_web = 0  # tries to start the web server that found no heap
+        self.health_memory_errors = 0  # once-a-second checks that found no heap
         self.events = EventLog(self.uptime_s, log)
         self.events.add("boot", "digimon %s on %s: %s" % (VERSION, board.name,
                                                             board.reset_cause()))
@@ -54,14 +60,18 @@ class State:
         self.wifi = Wifi(board, self.cfg, self.events)
         self.led = StatusLed(board, self.led_code)
         self.p1.listeners.append(self.led.on_reading)
-        self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
-        self.p1.listeners.append(self.note_heap)
+        self.writes_seen = 0
+        self.p1.listeners.append(self.note_write)
         self.update = cold.load("firmware.update.slots").at_start(board, self.events)  # for /about
+        gc.collect()
+        self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
 
     @property
     def memory_errors(self):
-        """MemoryErrors met and survived outside HTTP (the P1 reader, the history)."""
-        return self.p1.memory_errors + self.recorder.memory_errors
+        """MemoryErrors met and survived outside HTTP (the P1 reader, the history, the
+        web server's start)."""
+        return (self.p1.memory_errors + self.recorder.memory_errors + self.memory_errors_web
+                + self.health_memory_errors)
 
     def sd_trouble(self):
         """Why history is not being kept (str), or None when the SD card works."""
@@ -91,9 +101,17 @@ class State:
             return "p1"
         return None
 
+    def note_write(self, _reading):
+        """P1Reader listener: after a telegram that had the history write to the card
+        (a quarter file or a checkpoint), the heap at its fullest for a telegram."""
+        store = self.store
+        if store is not None and store.writes != self.writes_seen:
+            self.writes_seen = store.writes
+            self.note_heap()
+
     def note_heap(self, *_):
-        """Keep the least free heap seen after a collection: after each telegram (with
-        its SD writes) and with each answer made (its module still loaded)."""
+        """Keep the least free heap seen after a collection: after each telegram that
+        wrote to the card (note_write) and with each answer made (its module loaded)."""
         gc.collect()
         free = gc.mem_free()
         if free < self.heap_low:
@@ -119,21 +137,40 @@ class State:
 
 
 async def run(board):
+    """The P1 reader and the history first, with their heap; then the web server, when
+    it fits (under memory pressure it may not: the rest goes on without it)."""
     state = State(board)  # first: its big buffers get unfragmented heap
-    gc.collect()
+    asyncio.StreamReader, asyncio.Lock, asyncio.wait_for_ms  # noqa: B018  (asyncio loads
+    gc.collect()  # these on first use: now, while there is heap, not in a task later)
     from firmware.device import health
-    from firmware.web import server  # noqa: F401  (microdot: after the rest; the routes'
-    # families import it per request, so it stays; routes itself is needed only here)
 
-    gc.collect()
-    host, port = getattr(board, "http", ("0.0.0.0", 80))
-    web = cold.load("firmware.web.routes").create(state)
-    gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
-    log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
-    for job in (state.p1.run(), web.watchdog(), state.led.run(), state.wifi.run(),
-                health.watch(state)):
+    for job in (state.p1.run(), state.led.run(), state.wifi.run(), health.watch(state)):
         asyncio.create_task(job)
-    await web.start_server(host=host, port=port)
+    gc.threshold(8192)  # collect often: garbage freed early leaves fewer holes
+    host, port = getattr(board, "http", ("0.0.0.0", 80))
+    while True:
+        try:
+            gc.collect()
+            if gc.mem_free() < _WEB_NEEDS:  # a try that cannot succeed would leave holes
+                raise MemoryError
+            from firmware.web import server  # noqa: F401  (microdot, after the rest: the
+            # routes' families import it per request, so it stays; routes only makes the app)
+            web = cold.load("firmware.web.routes").create(state)
+            break
+        except MemoryError:
+            cold.forget("firmware.web.server")
+            state.memory_errors_web += 1
+            if state.memory_errors_web == 1:
+                state.events.add("memory", "no heap for the web server: the P1 reader and "
+                                           "the history go on; trying again every minute")
+            gc.collect()
+            await asyncio.sleep_ms(60000)
+    # every module loaded per use later, once now (not the boards' own, not the table
+    # that dsmr read at import, not the update installer: it restarts the device)
+    cold.warm_up("firmware", ("firmware.board", "firmware.core.obis", "firmware.update.ota"))
+    log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
+    asyncio.create_task(web.watchdog())
+    await web.serve(host, port)
 
 
 def main(argv=None):

@@ -1,14 +1,8 @@
 """Shared fixtures."""
 
-import sys
-import types
-
 import pytest
 
-# The firmware's modules use MicroPython's const(); under CPython it is the value itself.
-sys.modules.setdefault("micropython", types.SimpleNamespace(const=lambda value: value))
-
-from host_tests.device import Device  # noqa: E402
+from host_tests.device import Device
 
 
 @pytest.fixture

@@ -30,3 +30,25 @@ def forget(name):
     pkg = sys.modules.get(parent)
     if pkg is not None and leaf in pkg.__dict__:
         delattr(pkg, leaf)
+
+
+def warm_up(package="firmware", skip=()):
+    """Load once each module of `package` (a folder in the working directory) that is
+    not imported yet, except those whose names start with one of `skip`. MicroPython
+    interns a module's names for good when it first loads it: doing it for all of them
+    at start-up puts the names in the heap while it is still in one piece, not here and
+    there in a fragmented heap later."""
+    import gc
+    import os
+
+    for entry in os.ilistdir(package.replace(".", "/")):
+        name = package + "." + entry[0].rpartition(".")[0]
+        if entry[1] == 0x4000:
+            warm_up(package + "." + entry[0], skip)
+        elif entry[0].endswith((".mpy", ".py")) and name not in sys.modules \
+                and not name.startswith(skip) and not name.endswith(".__init__"):
+            try:
+                load(name)
+            except Exception:  # a module another board needs, or no memory for it
+                pass
+    gc.collect()

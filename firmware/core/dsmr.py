@@ -17,7 +17,12 @@ MAX_TELEGRAM = const(4096)
 # The field table (core/obis.py): one row per OBIS code; a new meter field is one row
 # there. It is parsed once at import into compact arrays below.
 KINDS = const(("num", "ts", "tsnum", "text", "raw", "nextline"))
-NUM, TS, TSNUM, TEXT, RAW, NEXTLINE = range(6)
+_NUM = const(0)  # the kinds, as KINDS names them
+_TS = const(1)
+_TSNUM = const(2)
+_TEXT = const(3)
+_RAW = const(4)
+_NEXTLINE = const(5)
 _KIND_SLOTS = const((1, 3, 4, 0, 0, 4))  # value slots per kind
 _UNITS = const((None, b"kWh", b"kW", b"V", b"A", b"Hz", b"m3"))
 _GAS_TYPE = const(3)  # M-Bus device type of a gas meter (0-n:24.1.0)
@@ -89,7 +94,7 @@ while _i < len(_words):
     _names.append(_words[_i + 1])
     _kind = KINDS.index(_words[_i + 2])
     KIND.append(_kind)
-    _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
+    _wide = _kind in (_NUM, _TSNUM, _NEXTLINE)  # these rows have a unit and decimals
     UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
     DEC.append(int(_words[_i + 4]) if _wide else 0)
     SLOT.append(N_SLOTS)
@@ -103,17 +108,29 @@ _keys.sort()
 KEYS = array("l", [_k[0] for _k in _keys])
 ROWS = bytearray([_k[1] for _k in _keys])
 N_FIELDS = len(_names)
-# The names as one string, " name0 name1 ... ": far smaller than a dict of them.
-NAMES = " " + " ".join(_names) + " "
+
+
+def _hash(name):
+    """FNV-1a of a field name, 16 bits: the table keeps these, not the names."""
+    h = 0x811C
+    for c in name.encode() if isinstance(name, str) else name:
+        h = ((h ^ c) * 0x193) & 0xFFFF
+    return h
+
+
+# The names' hashes in row order (two bytes a field instead of its name: a test checks
+# that no two fields share one).
+NAME_HASHES = array("H", [_hash(_n) for _n in _names])
 del _keys, _i, _kind, _row, _wide, _names
 
 
 def row(name):
     """Row of TABLE for a field name (for the API side; the parser uses row_of)."""
-    i = NAMES.find(" " + name + " ")
-    if i < 0:
-        raise KeyError(name)
-    return NAMES.count(" ", 0, i)
+    h = _hash(name)
+    for i in range(N_FIELDS):
+        if NAME_HASHES[i] == h:
+            return i
+    raise KeyError(name)
 
 
 def row_of(key):
@@ -135,7 +152,7 @@ _UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves 
 _POW10 = const((1, 10, 100, 1000, 10000))
 
 
-TEXT_STORE = const(1024)  # bytes of text the last Reading keeps of its telegram
+TEXT_STORE = const(768)  # the texts a Reading keeps: ids, header, a 13-month 98.1.0 (~660)
 
 
 class Reading:
@@ -144,8 +161,7 @@ class Reading:
     present[row] is 1 when the telegram carried that field. Numbers are ints scaled
     by 10**decimals of their row; timestamps are (yymmdd, hhmmss, dst) slots. Text
     fields are (offset, length) in `buf`: the telegram while it is parsed, then `store`
-    once keep() has copied them there. The store may be shared by the Readings a reader
-    swaps (the one keep() fills is the current one).
+    once keep() has copied them there.
     """
 
     def __init__(self, store=None):
@@ -176,7 +192,7 @@ class Reading:
         dst[0:n] = src[self.header_at:self.header_at + n]
         self.header_at = 0
         for r in range(N_FIELDS):
-            if self.present[r] and KIND[r] in (TEXT, RAW):
+            if self.present[r] and _TEXT <= KIND[r] <= _RAW:
                 at = self.text_at[r]
                 k = self.text_len[r]
                 if r in _UNKEPT or n + k > TEXT_STORE:
@@ -191,7 +207,7 @@ class Reading:
         return self.present[row(name)] == 1
 
     def get(self, name, slot=0):
-        """Scaled int value of a numeric field (slot 3 of a TSNUM is its value)."""
+        """Scaled int value of a numeric field (slot 3 of a tsnum is its value)."""
         return self.values[SLOT[row(name)] + slot]
 
     def text_of(self, name):
@@ -203,26 +219,38 @@ class Reading:
         return bytes(self.buf[self.header_at:self.header_at + self.header_len]).decode()
 
 
+def smr_version(r):
+    """The DSMR version (50 for 5.0) from 1-3:0.2.8, or from a Belgian 0-0:96.1.4."""
+    if r.has("smr_version"):
+        return r.get("smr_version")
+    if r.has("smr_version_be"):  # 0-0:96.1.4 (50217) -> 50
+        v = r.get("smr_version_be")
+        while v >= 100:
+            v //= 10
+        return v
+    return None
+
+
+def meter_model(r):
+    """The header after the manufacturer, baud digit and '\\2': FLU5\\253769484_A -> 53769484_A."""
+    h = r.header_text()
+    return h[6:] if h[4:5] == "\\" else h[4:]
+
+
 # ---- CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final XOR) ----
-def _crc_table():
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC = array("H", _crc_table())
+# A table per 4 bits (16 entries): two lookups per byte, 32 bytes instead of 512.
+_CRC4 = array("H", (0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
+                    0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400))
 
 
 def crc16(buf, n=None):
     """CRC-16/ARC of buf[0:n]."""
     crc = 0
-    t = _CRC
+    t = _CRC4
     for i in range(len(buf) if n is None else n):
-        crc = (crc >> 8) ^ t[(crc ^ buf[i]) & 0xFF]
+        crc ^= buf[i]
+        crc = (crc >> 4) ^ t[crc & 15]
+        crc = (crc >> 4) ^ t[crc & 15]
     return crc
 
 
@@ -265,6 +293,7 @@ class Framer:
         self.good = 0
         self.bad = 0  # CRC mismatch, broken framing, missing CRC
         self.oversize = 0
+        self._chunk = self._view = None
 
     def done(self):
         self.ready = False
@@ -337,7 +366,10 @@ class Framer:
             self.oversize += 1
             self.state = _IDLE
             return False
-        self.buf[n:n + k] = memoryview(chunk)[pos:stop]
+        if chunk is not self._chunk:  # (the reader's, always: one view of it)
+            self._chunk = chunk
+            self._view = memoryview(chunk)
+        self.buf[n:n + k] = self._view[pos:stop]
         self.n = n + k
         return True
 
@@ -524,15 +556,15 @@ class Parser:
             return -1
         values = r.values
         slot = SLOT[row]
-        if kind == NUM:
+        if kind == _NUM:
             v = _num(buf, p + 1, end - 1, unit, dec)
             if v is None:
                 return -1
             values[slot] = v
-        elif kind == TS:
+        elif kind == _TS:
             if not _ts(buf, p + 1, end - 1, values, slot):
                 return -1
-        elif kind == TSNUM:
+        elif kind == _TSNUM:
             q = buf.find(b")(", p, end)
             if q < 0 or not _ts(buf, p + 1, q, values, slot):
                 return -1
@@ -540,13 +572,13 @@ class Parser:
             if v is None:
                 return -1
             values[slot + 3] = v
-        elif kind == NEXTLINE:  # (YYMMDDhhmmss)(..)..: 2.2 has no S/W flag
+        elif kind == _NEXTLINE:  # (YYMMDDhhmmss)(..)..: 2.2 has no S/W flag
             if not _ts(buf, p + 1, p + 13, values, slot):
                 return -1
             return 2
         else:
-            start = p if kind == RAW else p + 1
+            start = p if kind == _RAW else p + 1
             r.text_at[row] = start
-            r.text_len[row] = (end if kind == RAW else end - 1) - start
+            r.text_len[row] = (end if kind == _RAW else end - 1) - start
         r.present[row] = 1
         return 1

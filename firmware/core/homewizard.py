@@ -5,7 +5,7 @@ single precision and would garble a register like 012345.678 kWh. The body is ma
 piece by piece (pieces()), so it takes no buffer of its own.
 """
 
-from firmware.core.dsmr import DEC, SLOT, row
+from firmware.core.dsmr import DEC, SLOT, meter_model, row, smr_version
 
 # Fields whose HomeWizard key is our field name, written with the field's decimals
 PLAIN = (
@@ -76,23 +76,6 @@ def _stamp(r, name):
     """YYMMDDhhmmss as a number, HomeWizard style, from a TS / TSNUM field."""
     s = SLOT[row(name)]
     return "%06d%06d" % (r.values[s], r.values[s + 1])
-
-
-def smr_version(r):
-    if r.has("smr_version"):
-        return r.get("smr_version")
-    if r.has("smr_version_be"):  # 0-0:96.1.4 (50217) -> 50
-        v = r.get("smr_version_be")
-        while v >= 100:
-            v //= 10
-        return v
-    return None
-
-
-def meter_model(r):
-    """The header after the manufacturer, baud digit and '\\2': FLU5\\253769484_A -> 53769484_A."""
-    h = r.header_text()
-    return h[6:] if h[4:5] == "\\" else h[4:]
 
 
 def gas(r):

@@ -168,3 +168,11 @@ def wipe(board):
             _write(folder + _WIPED, text)
             _remove(folder + _NAME)
         _remove(folder + _NEW)
+
+
+async def wipe_now(state):
+    """BOOT held 20 s: forget the WiFi and the login, say "bye", restart."""
+    state.events.add("wipe", "BOOT held: config.json moved to config.wiped")
+    wipe(state.board)
+    await state.led.say("bye")
+    state.board.reset()

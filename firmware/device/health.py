@@ -16,20 +16,13 @@ _SD_CHECK_S = const(5)
 _P1_REPORT_S = const(600)  # CRC and oversize counts go to the event log at most this often
 
 
-async def wipe(state):
-    """BOOT held: forget the WiFi and the login, say "bye", restart."""
-    state.events.add("wipe", "BOOT held: config.json moved to config.wiped")
-    cold.load("firmware.device.configfile").wipe(state.board)
-    await state.led.say("bye")
-    state.board.reset()
-
-
 async def watch(state):
     board = state.board
     board.watchdog(_WATCHDOG_MS)
     p1 = state.p1
     ticks = 0
     held = 0  # seconds BOOT has been held
+    confirmed = False
     stale = False
     seen = (0, 0)  # CRC errors and oversize telegrams reported so far
     while True:
@@ -37,24 +30,26 @@ async def watch(state):
         board.watchdog_feed()
         ticks += 1
         held = held + 1 if board.button() else 0
-        if held == HOLD_S:
-            await wipe(state)
-        if ticks == CONFIRM_MS // 1000:
-            cold.load("firmware.update.slots").confirm(board, state.events, state.update)
-        if ticks % _SD_CHECK_S == 0:
-            state.check_sd()
-        if state.p1_stale() != stale:
-            stale = not stale
-            if stale:
-                state.events.add("p1", "no telegram for 30 s: check the cable, and that "
-                                       "the P1 port is opened")
-            else:
-                state.events.add("p1", "telegrams again")
-        if ticks % _P1_REPORT_S == 0:
-            now = (p1.framer.bad, p1.framer.oversize)
-            if now != seen:
-                state.events.add("p1", "%d CRC errors and %d oversize telegrams in %d min "
-                                 "(%d and %d since start)" % (
-                                     now[0] - seen[0], now[1] - seen[1], _P1_REPORT_S // 60,
-                                     now[0], now[1]))
-                seen = now
+        try:  # no heap for one of these now: the next second tries again, the watchdog is fed
+            if held >= HOLD_S:
+                await cold.load("firmware.device.configfile").wipe_now(state)
+            if not confirmed and ticks >= CONFIRM_MS // 1000:
+                cold.load("firmware.update.slots").confirm(board, state.events, state.update)
+                confirmed = True
+            if ticks % _SD_CHECK_S == 0:
+                state.check_sd()
+            if state.p1_stale() != stale:
+                state.events.add("p1", "telegrams again" if stale else
+                                 "no telegram for 30 s: check the cable, and that the P1 "
+                                 "port is opened")
+                stale = not stale
+            if ticks % _P1_REPORT_S == 0:
+                now = (p1.framer.bad, p1.framer.oversize)
+                if now != seen:
+                    state.events.add("p1", "%d CRC errors and %d oversize telegrams in %d min "
+                                     "(%d and %d since start)" % (
+                                         now[0] - seen[0], now[1] - seen[1],
+                                         _P1_REPORT_S // 60, now[0], now[1]))
+                    seen = now
+        except MemoryError:
+            state.health_memory_errors += 1

@@ -30,8 +30,13 @@ class StatusLed:
         self.telegrams += 1
 
     async def say(self, text):
-        """Send text in Morse once, and a word's gap of dark after it."""
-        morse = cold.load("firmware.core.morse")  # in the heap while it sends
+        """Send text in Morse once, and a word's gap of dark after it (not at all when
+        there is no heap for the Morse table: the next time it is tried again)."""
+        try:
+            morse = cold.load("firmware.core.morse")  # in the heap while it sends
+        except MemoryError:
+            await asyncio.sleep_ms(_REPEAT_GAP_MS)
+            return
         async with self.lock:
             for on, n in morse.units(text):
                 self.board.led(on)

@@ -33,11 +33,19 @@ class Wifi:
         self.ntp_fails = 0
 
     async def run(self):
+        while True:
+            try:
+                await self._run()
+            except MemoryError:  # no heap for a join or for NTP just now: again later
+                await asyncio.sleep_ms(_CHECK_MS)
+
+    async def _run(self):
         ssid = self.cfg["wifi"]["ssid"]
-        if not ssid:
-            _connect().open_ap(self, "no WiFi network configured")
-        elif not await _connect().join(self):
-            _connect().open_ap(self, "cannot join %s" % ssid)
+        if self.mode == "starting":
+            if not ssid:
+                _connect().open_ap(self, "no WiFi network configured")
+            elif not await _connect().join(self):
+                _connect().open_ap(self, "cannot join %s" % ssid)
         ntp_at = time.ticks_ms()  # when the clock is to be set next
         while True:
             if self.mode == "setup":

@@ -16,7 +16,7 @@ from firmware.core.dsmr import ROW_TS, SLOT, row
 from firmware.core.quarter import Quarter
 
 _CHECKPOINT_S = const(60)
-_WAIT = const(16)  # telegrams of a new quarter that can wait for the last one's file
+_WAIT = const(10)  # telegrams of a new quarter that can wait for the last one's file
 _IMPORT_ROWS = tuple(row("total_power_import_t%d_kwh" % t) for t in (1, 2, 3, 4))
 _ROW_IMPORT_W = row("power_import_kw")
 _ROW_EXPORT_W = row("power_export_kw")

@@ -23,8 +23,9 @@ class P1Reader:
         self.log = log
         self.framer = Framer(MAX_TELEGRAM, mask7=board.p1_7e1)
         self.parser = Parser()
-        self.reading = Reading()  # the last good telegram's values
-        self._scratch = Reading(self.reading.store)  # one store: keep() fills the new one
+        # the last good telegram's values, parsed in place (parsing never yields, so no
+        # request sees it half made); a telegram that turns out unusable leaves it empty
+        self.reading = Reading()
         self.chunk = bytearray(CHUNK)
         self.rejected = 0  # framed with a good CRC but unusable (no timestamp)
         self.last_ms = None  # ticks_ms of the last good telegram
@@ -55,10 +56,9 @@ class P1Reader:
         while pos < n:
             pos = f.feed(self.chunk, pos, n)
             if f.ready:
-                if self.parser.parse(f.buf, f.length, self._scratch):
-                    self._scratch.keep()
+                if self.parser.parse(f.buf, f.length, self.reading):
+                    self.reading.keep()
                     f.done()
-                    self.reading, self._scratch = self._scratch, self.reading
                     self.last_ms = time.ticks_ms()
                     got += 1
                     for fn in self.listeners:
@@ -69,7 +69,8 @@ class P1Reader:
                             gc.collect()
                 else:
                     self.rejected += 1
-                    f.held = 0  # not the telegram of the reading: not to be shown
+                    self.reading.clear()  # nothing of it is shown
+                    f.held = 0
                     f.done()
         return got
 
@@ -89,7 +90,7 @@ class P1Reader:
                     except MemoryError:  # not one small object free: the telegram
                         self.memory_errors += 1  # being framed is lost, the next one is read
                         gc.collect()
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, MemoryError) as e:  # (no heap to open it: later)
                 if self.error != str(e):
                     self.error = str(e)
                     self.log("p1: %s; retrying" % e)

@@ -4,9 +4,9 @@ history, update, and what the device is doing in words. Loaded per request
 
 import sys
 
-from firmware.core import cold
+from firmware.core import dsmr
 from firmware.device.wifi import AP_SSID
-from firmware.web.reply import allowed
+from firmware.web.reply import allowed, json_obj
 
 
 def status_words(state):
@@ -45,14 +45,13 @@ async def handle(request, state, app):
     refused = allowed(request, {"/about": "GET"})
     if refused:
         return refused
-    homewizard = cold.load("firmware.core.homewizard")  # not kept: see core.cold
     reader = state.p1
     r = reader.reading
     memory = state.board.memory()
     memory["heap_min_free"] = state.heap_low
     memory["errors"] = state.memory_errors + app.memory_errors
     have = reader.last_ms is not None
-    return {
+    return json_obj({
         "version": state.version,
         "board": state.board.name,
         "runtime": runtime(),
@@ -60,8 +59,8 @@ async def handle(request, state, app):
         "status": status_words(state),
         "meter": {
             "id": r.text_of("unique_id") if have and r.has("unique_id") else None,
-            "model": homewizard.meter_model(r) if have else None,
-            "smr_version": homewizard.smr_version(r) if have else None,
+            "model": dsmr.meter_model(r) if have else None,
+            "smr_version": dsmr.smr_version(r) if have else None,
             "crc": r.crc if have else None,
         },
         "p1": reader.counters(),
@@ -80,4 +79,4 @@ async def handle(request, state, app):
         "led": state.led_code() or "blink per telegram",
         "reset_cause": state.board.reset_cause(),
         "update": state.update,
-    }
+    })

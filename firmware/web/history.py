@@ -6,7 +6,7 @@ card."""
 from microdot import Response
 
 from firmware.core import clock, cold
-from firmware.web.reply import allowed, json_stream
+from firmware.web.reply import allowed, json_obj, json_stream
 from firmware.web.server import error
 
 _NO_CARD = "no SD card: history is not kept"
@@ -65,6 +65,37 @@ def listing(store, what, args):
     return {"year": y, "month": m, "day": d, "quarters": scan.quarters(store, y, m, d)}
 
 
+def _n(v):
+    return "null" if v is None else str(v)
+
+
+def day(store, y, m, d, progress):
+    """/historic/day body: the day's quarter averages in time order, its peak and
+    energy. A plain generator, one quarter per piece (MicroPython has no async
+    generators): the server awaits the socket between pieces, so the P1 reader keeps
+    up while the files are read."""
+    yield '{"date":"%04d-%02d-%02d","quarters":[' % (y, m, d)
+    top = None  # (quarter_id, W): in time order, so on equal power the earlier one stays
+    wh = export_wh = 0
+    sep = ""
+    scan = cold.load("firmware.history.scan")
+    buf = bytearray(scan.SUMMARY_TAIL)
+    for qid in scan.quarters(store, y, m, d):
+        s = scan.summary(store, qid, buf)
+        if s is not None:
+            power = s[2] if s[2] is not None else s[0]  # as peaks.offer() counts it
+            wh += (power or 0) // 4
+            export_wh += -(s[1] or 0) // 4
+            if power is not None and power >= 0 and (top is None or power > top[1]):
+                top = (qid, power)
+            yield ('%s{"quarter_id":%d,"consumed_power_avg":%s,"produced_power_avg":%s,'
+                   '"consumed_energy_avg":%s}' % (sep, qid, _n(s[0]), _n(s[1]), _n(s[2])))
+            sep = ","
+        progress()
+    yield '],"peak":%s,"wh":%d,"export_wh":%d}' % (
+        "null" if top is None else '{"quarter_id":%d,"power":%d}' % top, wh, export_wh)
+
+
 def quarter_file(request, state):
     """GET /meter/YYYY/MM/DD/HHMM{S|W}.json: a quarter file as stored."""
     if request.method not in ("GET", "HEAD"):
@@ -95,13 +126,12 @@ async def handle(request, state, app):
     try:
         if what == "day":
             y, m, d = parse_date(args.get("date"))
-            return json_stream(cold.load("firmware.history.answers").day(
-                store, y, m, d, app.progress))
+            return json_stream(day(store, y, m, d, app.progress))
         if what == "month":
             y = int_arg(args, "year", 2000, 2099)
             m = int_arg(args, "month", 1, 12)
-            return await cold.load("firmware.history.answers").month(
-                store, state.peaks, y, m, app.progress)
-        return listing(store, what, args)
+            return json_obj(await cold.load("firmware.history.answers").month(
+                store, state.peaks, y, m, app.progress))
+        return json_obj(listing(store, what, args))
     except ValueError as e:
         return error(400, str(e))

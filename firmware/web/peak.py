@@ -4,7 +4,7 @@
 
 from firmware.core import cold
 from firmware.core.dsmr import SLOT, row
-from firmware.web.reply import allowed
+from firmware.web.reply import allowed, json_obj
 
 ROUTES = {"/current/month/peak": "GET"}
 
@@ -13,7 +13,7 @@ async def handle(request, state, app):
     refused = allowed(request, ROUTES)
     if refused:
         return refused
-    return month_peak(state)
+    return json_obj(month_peak(state))
 
 
 def month_peak(state):

@@ -6,10 +6,8 @@ while it answers: the resident part of the web side is this file, the server and
 login check.
 """
 
-import asyncio
 import gc
 
-from microdot import Response
 from micropython import const
 
 from firmware.core import cold
@@ -42,22 +40,6 @@ _FAMILIES = const((
 
 # writes a HomeWizard meter with its local API on takes without a login
 _OPEN_WRITES = const(("/api/v1/identify", "/api/v1/system"))
-# open in first setup (no config.json yet): the setup page, what it needs, and /about
-# (which says why the device is not set up)
-_SETUP_OPEN = const(("/setup", "/setup/config", "/setup/networks", "/style.css", "/about"))
-
-
-def captive_redirect(request, state):
-    """In setup mode a phone's connectivity check (any other host name) is sent to the
-    setup page, so the phone opens it by itself; None for requests to this device."""
-    wifi = state.wifi
-    host = request.headers.get("Host")
-    name = state.cfg["network"]["device_name"]
-    if host is None or host in (wifi.ap, wifi.ap.partition(":")[0], name, name + ".local",
-                                wifi.ip):
-        return None
-    return Response.redirect("http://%s/setup" % wifi.ap)
-
 
 def create(state):
     """Build the microdot app for the services in `state` (see app.State)."""
@@ -68,33 +50,17 @@ def create(state):
 
     @app.before_request
     async def login_required(request):
-        if state.wifi.mode == "setup":
-            captive = captive_redirect(request, state)
-            if captive is not None:
-                return captive
-        if request.path.startswith("/api"):
-            if state.cfg["homewizard"]["open"]:  # as a HomeWizard meter with its API on:
-                if request.method == "GET" or request.path in _OPEN_WRITES:  # no login
-                    return None
-            elif "Authorization" not in request.headers and guard.login is not None:
-                # as a HomeWizard meter with its local API off: Home Assistant says so
-                return error(403, 'the HomeWizard API is off: set "homewizard": {"open": '
-                                  'true} in config.json, or send the login')
-        if guard.login is None:
-            if state.config_sum is not None:
-                return error(403, "no login configured: set web.user and web.password in "
-                                  "config.json on the SD card, or hold BOOT for 20 s to "
-                                  "start the setup again")
-            if request.path in _SETUP_OPEN:  # first setup
+        # The usual cases here; the rest (setup mode, first setup, no login configured,
+        # the HomeWizard API closed, a wrong login) in web.gate, loaded for them.
+        if request.path.startswith("/api") and state.cfg["homewizard"]["open"] \
+                and (request.method == "GET" or request.path in _OPEN_WRITES):
+            return None  # as a HomeWizard meter with its local API on: no login
+        if state.wifi.mode != "setup" and guard.login is not None:
+            if guard.check(request.headers.get("Authorization")):
+                request.g.login = True
                 return None
-            if request.path == "/":
-                return Response.redirect("/setup")
-            return error(403, "not set up yet: open /setup")
-        if guard.check(request.headers.get("Authorization")):
-            request.g.login = True
-            return None
-        await asyncio.sleep_ms(guard.delay_ms())
-        return error(401, "login required", {"WWW-Authenticate": 'Basic realm="digimon"'})
+            return await cold.load("firmware.web.gate").refuse(request, state, guard)
+        return await cold.load("firmware.web.gate").setup(request, state, guard)
 
     @app.after_request
     async def cross_origin(request, response):

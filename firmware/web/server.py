@@ -22,14 +22,14 @@ Request.max_content_length = 2048
 Request.max_body_length = 2048
 Request.max_readline = 1024
 Response.default_content_type = "application/json"
-Response.send_file_buffer_size = 512
+Response.send_file_buffer_size = 256  # the heap is fragmented: small pieces
 
 MAX_HEAD = const(4096)  # the request line and all headers together
 _HEAD_STEP = const(512)  # a head is read in pieces of at most this size
 HEAD_TIMEOUT_MS = const(2000)  # to send the request line and headers
 REQUEST_TIMEOUT_MS = const(3000)  # to be served, once the head is in
 MAX_CONNECTIONS = const(8)  # open at once, served or waiting (each takes some heap)
-MAX_PER_CLIENT = const(3)  # open at once from one address
+MAX_PER_CLIENT = const(6)  # open at once from one address (a browser opens 6)
 MIN_FREE = const(6144)  # heap a request needs to be served
 
 
@@ -113,13 +113,6 @@ class HeadReader:
             more = await self.s.readexactly(n - len(data))
             self.body += len(more)
             data += more
-        return data
-
-    async def read(self, n=-1):
-        data = self._take(n if n >= 0 else MAX_HEAD)
-        if not data:
-            data = await self.s.read(n)
-        self.body += len(data)
         return data
 
     async def readinto(self, buf):
@@ -294,6 +287,35 @@ class Server(Microdot):
             self.serving = None
             if conn in self.conns:
                 self.conns.remove(conn)
+
+    async def serve(self, host, port):
+        """Accept connections for ever (instead of asyncio.start_server, whose accept
+        loop ends at the first MemoryError, the server with it): a connection there is
+        no heap for is closed and counted, and the next one is tried."""
+        import socket
+
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(socket.getaddrinfo(host, port)[0][-1])
+        s.listen(5)
+        s.setblocking(False)
+        wait = asyncio.core._io_queue.queue_read
+        while True:
+            yield wait(s)
+            try:
+                conn, peer = s.accept()
+            except OSError:  # the client went away first
+                continue
+            except MemoryError:  # (or its socket object did not fit)
+                self.memory_errors += 1
+                continue
+            try:
+                conn.setblocking(False)
+                stream = asyncio.StreamReader(conn, {"peername": peer})
+                asyncio.create_task(self.handle_request(stream, stream))
+            except MemoryError:
+                self.memory_errors += 1
+                conn.close()
 
     def progress(self):
         """A handler doing long work (reading the SD card) is not a stalled client."""

@@ -3,7 +3,7 @@ and the event log. Loaded per request (core.cold); saving is done by
 firmware.device.setupsave, loaded for it."""
 
 from firmware.core import cold
-from firmware.web.reply import allowed, json_stream
+from firmware.web.reply import allowed, json_obj, json_stream
 from firmware.web.server import error
 from firmware.web.static import static
 
@@ -42,7 +42,7 @@ async def handle(request, state, app):
             return static(request, "setup.html")
         return cold.load("firmware.device.setupsave").save(state, request.json, error)
     if path == "/setup/config":
-        return _config(state)
+        return json_obj(_config(state))
     if path == "/setup/networks":
         app.progress()  # a scan takes a few seconds on the board
         return {"networks": [{"ssid": s, "rssi": r} for s, r in state.board.wifi_scan()]}

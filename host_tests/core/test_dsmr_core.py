@@ -2,6 +2,7 @@
 MicroPython unix port (host_tests/mp_run.py): plain asserts, no pytest imports."""
 
 import json
+import sys
 
 from firmware.core import homewizard
 from firmware.core import dsmr
@@ -204,3 +205,44 @@ def test_parsing_allocates_nothing_on_micropython():
     used = gc.mem_alloc() - before
     gc.enable()
     assert ok and used == 0, used
+
+
+def test_field_names_are_found_by_their_hash():
+    """The table keeps a 16-bit hash per field name, not the names: no two may share one."""
+    assert len(set(dsmr.NAME_HASHES)) == dsmr.N_FIELDS
+    assert dsmr.row("timestamp") == dsmr.ROW_TS
+    try:
+        dsmr.row("no_such_field")
+        raise AssertionError("a name that is not in the table was found")
+    except KeyError:
+        pass
+
+
+def test_framing_and_keeping_allocate_a_view_per_piece_on_micropython():
+    """Framing a telegram and keeping its texts allocate only memoryview slices (one per
+    chunk fed and per text kept), no tuples, no copies: a few dozen bytes, whatever the
+    telegram's size."""
+    import gc
+
+    if not hasattr(gc, "mem_alloc"):
+        return
+    data = bytearray(TELEGRAMS["be"])
+    f = dsmr.Framer()
+    p = dsmr.Parser()
+    r = dsmr.Reading()
+    f.feed(data, 0, len(data))
+    p.parse(f.buf, f.length, r)
+    r.keep()
+    f.done()
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    f.feed(data, 0, len(data))
+    p.parse(f.buf, f.length, r)
+    r.keep()
+    used = gc.mem_alloc() - before
+    gc.enable()
+    kinds = (dsmr.KINDS.index("text"), dsmr.KINDS.index("raw"))
+    texts = sum(1 for i in range(dsmr.N_FIELDS) if r.present[i] and dsmr.KIND[i] in kinds)
+    views = 4 + texts  # the chunk's slices (to '!', the CRC line), keep()'s view, header, texts
+    assert f.ready and used <= views * (16 if sys.maxsize < 2 ** 32 else 32), (used, texts)
