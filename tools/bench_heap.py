@@ -3,7 +3,9 @@ firmware takes after start-up, and its interned names (qstrs) once every module 
 been loaded.
 
 Builds the same services as firmware.app.run (board, state, web app) without serving,
-with sys.path relative to the app slot as on a board (see main.py), and prints one JSON
+with sys.path relative to the app slot as on a board (see main.py) and the SD card a FAT
+image mounted with VfsFat, as the board mounts its card (FAT's 4 KB sector window is in
+the heap there too), and prints one JSON
 line: heap total, used and free bytes after a collection, the qstrs then, and the
 qstrs and heap once every module of the app (the per-request ones too) has been loaded
 once. MicroPython keeps a name it has interned for good, in pools that double: past
@@ -25,20 +27,40 @@ from firmware.core import cold  # noqa: E402
 
 
 def modules(folder):
-    """Every module of the app folder, as dotted names (board/esp32* need a board)."""
+    """Every module of the app folder, as dotted names (board/esp32* need a board; the
+    OBIS table's text is read once at start-up, when one 3 KB string still fits)."""
     out = []
     for entry in os.ilistdir(folder):
         name = entry[0]
         path = folder + "/" + name
         if entry[1] == 0x4000:
             out += modules(path)
-        elif name.endswith(".mpy") and "esp32" not in name and name != "pins.mpy":
+        elif name.endswith(".mpy") and "esp32" not in name and name not in ("pins.mpy",
+                                                                            "obis.mpy"):
             mod = path[:-4].replace("/", ".")
             out.append(mod[:-9] if mod.endswith(".__init__") else mod)
     return out
 
 
-board = Board(["--p1", "/dev/null", "--sd", "/nonexistent"])
+def sd_image(path, sectors=2048):
+    """A fresh FAT image with a config.json that has a login, as a card would have."""
+    import vfs
+
+    from firmware.board.unixsetup import ImageFile
+
+    with open(path, "wb") as f:
+        for _ in range(sectors):
+            f.write(bytes(512))
+    vfs.VfsFat.mkfs(ImageFile(path))
+    vfs.mount(vfs.VfsFat(ImageFile(path)), "/mk")
+    with open("/mk/config.json", "w") as f:
+        f.write('{"wifi": {"ssid": "home", "password": "wifi-password"}}')
+    vfs.umount("/mk")
+    gc.collect()
+    return path
+
+
+board = Board(["--p1", "/dev/null", "--sd", sd_image("/tmp/digimon-bench-heap-sd.img")])
 state = app.State(board)
 gc.collect()
 from firmware.device import health  # noqa: E402, F401  (the same order as app.run)
@@ -49,6 +71,7 @@ web = cold.load("firmware.web.routes").create(state)  # noqa: F841
 gc.collect()
 free = gc.mem_free()
 used = gc.mem_alloc()
+resident = sorted(sys.modules)
 print("startup", end=" ")
 micropython.qstr_info()
 names = modules("firmware")
@@ -58,4 +81,5 @@ gc.collect()
 print("all", end=" ")
 micropython.qstr_info()
 print(json.dumps({"heap_total": free + used, "heap_used": used, "heap_free": free,
-                  "modules": len(names), "heap_used_all_loaded": gc.mem_alloc()}))
+                  "modules": len(names), "heap_used_all_loaded": gc.mem_alloc(),
+                  "resident": resident}))

@@ -4,8 +4,10 @@ Per meter profile, the same simulated telegrams go through
 - the firmware's real P1 ingest path (framer + parser) on the MicroPython unix port
   under the same heap limit as `digimon run`: µs and bytes allocated per telegram;
 - dsmr_parser on CPython: µs per telegram and the peak bytes traced while parsing one.
-Plus the heap the firmware uses after start-up, the flash footprint of the built tree,
-and a run of simulated days for SD writes and the heap high-water (benchweek).
+Plus, on the 32-bit interpreter: the heap after start-up and the qstrs, the heap each
+module takes (digimon.memory), the flash footprint of the built tree, and the budget
+runs (digimon.benchbudget): a simulated month at the board's heap, polled, and the
+pressure run at 96k.
 """
 
 import json
@@ -15,7 +17,7 @@ import tracemalloc
 
 from digimon.build import ROOT, SLOT, blocks, build, footprint
 from digimon.meter import Meter
-from digimon import runtime
+from digimon import benchbudget, memory, runtime
 
 SPECS = {"be": "BELGIUM_FLUVIUS", "nl5": "V5", "nl4": "V4", "nl22": "V2_2"}
 OUT = ROOT / "build" / "bench"
@@ -65,16 +67,20 @@ def dsmr_parser_parse(profile, tels):
 
 def add_arguments(p):
     p.add_argument("--count", type=int, default=600, help="telegrams per profile (default 600)")
-    p.add_argument("--days", type=int, default=7,
-                   help="simulated days for the history run (default 7, 0 to skip)")
+    p.add_argument("--days", type=int, default=31,
+                   help="simulated days of the budget run at 112k, from mid-October "
+                        "(default 31: about an hour; 0 to skip)")
+    p.add_argument("--pressure-hours", type=int, default=2,
+                   help="simulated hours of the pressure run at 96k (default 2, 0 to skip)")
     p.add_argument("--json", default=str(ROOT / "build" / "bench.json"), help="where to write the JSON")
 
 
 def main(args):
     fs = build()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = {"heap": runtime.heap(), "runtime": runtime.choose(), "profiles": {}, "flash": footprint(fs), "flash_blocks": blocks(fs),
-               "startup": on_micropython(fs, "bench_heap.py")}
+    results = {"heap": runtime.heap(), "runtime": runtime.choose(), "profiles": {},
+               "flash": footprint(fs), "flash_blocks": blocks(fs),
+               "startup": memory.measure(fs=fs), "modules": memory.module_table(fs)}
     for profile in SPECS:
         tels = telegrams(profile, args.count)
         path = OUT / (profile + ".bin")
@@ -85,9 +91,9 @@ def main(args):
             "telegram_bytes": sum(map(len, tels)) // len(tels), "digimon": ours,
             "dsmr_parser": theirs}
     if args.days:
-        from digimon.benchweek import history_week
-
-        results["history"] = history_week(args.days)
+        results["month"] = benchbudget.month(args.days)
+    if args.pressure_hours:
+        results["pressure"] = benchbudget.pressure(args.pressure_hours)
     (ROOT / "build").mkdir(exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
@@ -106,21 +112,51 @@ def table(results):
             name, r["telegram_bytes"], ours["us_per_telegram"], theirs["us_per_telegram"],
             theirs["us_per_telegram"] / ours["us_per_telegram"], ours["bytes_per_telegram"],
             theirs["peak_bytes_per_telegram"]))
-    flash = results["flash"]
     start = results["startup"]
+    lines += ["", "Heap after start-up (%s, -X heapsize=%s, a FAT card): %.1f KB used, %.1f KB "
+              "free; %d qstrs, %d once every module has been loaded" % (
+                  results["runtime"], results["heap"], start["heap_used"] / 1024,
+                  start["heap_free"] / 1024, start["qstrs"]["startup"]["count"],
+                  start["qstrs"]["all"]["count"])]
+    lines += ["", "| resident module | KB |", "|---|---|"]
+    for name, size, brought in results["modules"]["resident"]:
+        if size:
+            lines.append("| %s | %.1f |" % (" + ".join([name] + brought), size / 1024))
+    lines += ["", "| loaded per use | KB while held |", "|---|---|"]
+    for name, size, *_ in results["modules"]["per_use"]:
+        lines.append("| %s | %s |" % (name, "-" if size is None else "%.1f" % (size / 1024)))
+    flash = results["flash"]
     lines.append("")
-    lines.append("Heap after start-up (-X heapsize=%s, 64-bit objects): %.1f KB used, %.1f KB free"
-                 % (results["heap"], start["heap_used"] / 1024, start["heap_free"] / 1024))
     lines.append("Flash tree (build/fs): " + ", ".join(
         "%s %.1f KB" % (k, v / 1024) for k, v in sorted(flash.items()))
         + ", total %.1f KB; %.0f KB on flash in 4 KB blocks" % (
             sum(flash.values()) / 1024, results["flash_blocks"] / 1024))
-    h = results.get("history")
-    if h:
-        lines.append("History, %d simulated days at %.0f telegrams/s, polled over HTTP: "
-                     "%.0f SD writes per day (%d quarter files), heap high-water %.1f KB of "
-                     "%.1f KB (least free %.1f KB), HTTP statuses %s" % (
-                         h["days"], h["telegrams"] / h["seconds"], h["sd_writes_per_day"],
-                         h["quarter_files"], (h["heap_total"] - h["heap_min_free"]) / 1024,
-                         h["heap_total"] / 1024, h["heap_min_free"] / 1024, h["http_statuses"]))
+    m = results.get("month")
+    if m:
+        mem = m["memory"]
+        lines.append("Budget run, %d simulated days from %s at %s (%.0f telegrams/s), polled like "
+                     "the web UI and Home Assistant: %s; least free heap %.1f KB of %.1f KB, %d "
+                     "memory errors; %.0f SD writes per day; %d quarter files, %d missing, %d "
+                     "wrong" % (
+                         m["days"], benchbudget.START, results["heap"],
+                         m["telegrams"] / m["seconds"], _statuses(m["statuses"]),
+                         mem["heap_min_free"] / 1024, mem["heap_total"] / 1024, mem["errors"],
+                         m["sd_writes_per_day"], m["quarters"], len(m["missing"]),
+                         len(m["wrong"])))
+    p = results.get("pressure")
+    if p:
+        lines.append("Pressure run at %s, %d telegrams, HTTP hammered from 3 clients: %s; web "
+                     "server %s; firmware %s; %d quarter files, %d missing, %d wrong" % (
+                         runtime.heap("32", pressure=True), p["telegrams_sent"],
+                         ", ".join("%s: %d" % kv for kv in sorted(p["statuses"].items(), key=str)),
+                         "started" if p["web_server"] else "did not fit",
+                         "stayed up" if p["stayed_up"] else "STOPPED",
+                         p["quarters"], len(p["missing"]), len(p["wrong"])))
     return "\n".join(lines)
+
+
+def _statuses(seen):
+    """'2460 requests, all 200' or the counts that were not."""
+    total = sum(n for by in seen.values() for n in by.values())
+    bad = {path: by for path, by in seen.items() if set(by) != {200}}
+    return "%d requests, %s" % (total, "all 200" if not bad else "not all 200: %s" % bad)
