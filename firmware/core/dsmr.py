@@ -85,15 +85,19 @@ _keys = []
 _words = cold.load("firmware.core.obis").TABLE.split()  # one list: fewer holes than per line
 _i = 0
 while _i < len(_words):
-    _row = len(_names)
-    _names.append(_words[_i + 1])
     _kind = KINDS.index(_words[_i + 2])
-    KIND.append(_kind)
     _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
-    UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
-    DEC.append(int(_words[_i + 4]) if _wide else 0)
-    SLOT.append(N_SLOTS)
-    N_SLOTS += _KIND_SLOTS[_kind]
+    if _words[_i + 1] in _names:  # another OBIS code for a field: the same row
+        _row = _names.index(_words[_i + 1])
+    else:
+        _row = len(_names)
+        _names.append(_words[_i + 1])
+        KIND.append(_kind)
+        UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-"
+                    else 0)
+        DEC.append(int(_words[_i + 4]) if _wide else 0)
+        SLOT.append(N_SLOTS)
+        N_SLOTS += _KIND_SLOTS[_kind]
     _keys.append((_key_of(_words[_i]), _row))
     _i += 5 if _wide else 3
 del _words
@@ -102,6 +106,7 @@ gc.collect()  # free the table's words before the long-lived arrays below are ma
 _keys.sort()
 KEYS = array("l", [_k[0] for _k in _keys])
 ROWS = bytearray([_k[1] for _k in _keys])
+_MBUS = bytes([_k[1] for _k in _keys if mbus_channel(_k[0])])  # the gas meter's rows
 N_FIELDS = len(_names)
 # The names as one string, " name0 name1 ... ": far smaller than a dict of them.
 NAMES = " " + " ".join(_names) + " "
@@ -131,8 +136,45 @@ def row_of(key):
 
 ROW_TS = row("timestamp")
 ROW_GAS_TYPE = row("gas_device_type")
+_GAS_IDS = bytes((row("gas_unique_id"), row("gas_unique_id_be")))
+_GAS_READINGS = bytes((row("gas"), row("gas_be"), row("gas_22")))
+# Energy registers: the total first, then the tariffs (see total())
+IMPORT = bytes([row("total_power_import_kwh")] +
+               [row("total_power_import_t%d_kwh" % t) for t in (1, 2, 3, 4)])
+EXPORT = bytes([row("total_power_export_kwh")] +
+               [row("total_power_export_t%d_kwh" % t) for t in (1, 2, 3, 4)])
 _UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves out
 _POW10 = const((1, 10, 100, 1000, 10000))
+
+
+def total(r, rows):
+    """An energy register in Wh: the meter's total (rows[0], 1-0:1.8.0 / 2.8.0) when it
+    sends one, else the sum of its tariff registers; -1 when it sends neither."""
+    if r.present[rows[0]]:
+        return r.values[SLOT[rows[0]]]
+    wh = -1
+    for k in range(1, len(rows)):
+        if r.present[rows[k]]:
+            wh = (0 if wh < 0 else wh) + r.values[SLOT[rows[k]]]
+    return wh
+
+
+def _gas_real(r):
+    """The M-Bus rows hold a real gas reading: a meter id, and a reading from this
+    century (an empty channel sends 0-n:24.2.1(700101010000W)(00000000))."""
+    named = False
+    for i in _GAS_IDS:
+        if r.present[i] and r.text_len[i]:
+            named = True
+    for i in _GAS_READINGS:
+        if r.present[i] and r.values[SLOT[i]] < 700000:  # yymmdd before 1970/2070
+            return named
+    return False
+
+
+def _no_gas(r):
+    for i in _MBUS:
+        r.present[i] = 0
 
 
 TEXT_STORE = const(1024)  # bytes of text the last Reading keeps of its telegram
@@ -245,17 +287,19 @@ class Framer:
     """Finds telegrams in a byte stream: '/' ... '!' CRC CR LF.
 
     Resyncs on every '/', caps a telegram at `size` bytes and checks the CRC-16/ARC.
-    A 115200 baud meter (DSMR 4+, e-MUCS) must send a CRC; a 9600 7E1 one (DSMR
-    2.2/3) may not, until it once did. Bit 7 is masked on 7E1 lines. Feed it chunks; when `ready` is set, buf[0:length] holds one checked
-    telegram (call done() after using it). Nothing buffered is ever thrown away
-    between telegrams: feed() returns where it stopped in the chunk.
+    DSMR 2.2/3 meters send no CRC: until the line has delivered a telegram with a
+    good CRC, a telegram without one counts when it is well formed (_plain()); from
+    then on every telegram needs its CRC. Bit 7 is masked on 7E1 lines. Feed it
+    chunks; when `ready` is set, buf[0:length] holds one checked telegram (call
+    done() after using it). Nothing buffered is ever thrown away between telegrams:
+    feed() returns where it stopped in the chunk.
     """
 
     def __init__(self, size=MAX_TELEGRAM, mask7=False):
         self.buf = bytearray(size)
         self.size = size
         self.mask7 = mask7
-        self.crc_required = not mask7  # also set once a 7E1 meter sent a good CRC
+        self.crc_required = False  # set once the line delivered a telegram with a CRC
         self.state = _IDLE
         self.n = 0  # bytes collected
         self.bang = 0  # index of '!' in buf
@@ -341,6 +385,39 @@ class Framer:
         self.n = n + k
         return True
 
+    def _plain(self):
+        """A telegram without a CRC is well formed: '/' XXX and a digit (the meter's
+        maker and baud rate), an empty line, then lines of an OBIS code and (values),
+        or one (value) that continues the line before (DSMR 2.2 gas), each ending in
+        CR LF; the '!' begins a line."""
+        buf = self.buf
+        end = self.bang
+        for k in range(1, 4):
+            if not 97 <= buf[k] | 0x20 <= 122:
+                return False
+        if not 48 <= buf[4] <= 57:
+            return False
+        i = buf.find(b"\r\n", 0, end) + 2
+        if i < 7 or buf[i] != 13 or buf[i + 1] != 10:
+            return False
+        i += 2
+        lines = 0
+        while i < end:
+            e = buf.find(b"\r\n", i, end)
+            if e < 0:
+                return False
+            p = buf.find(b"(", i, e)
+            if p < 0 or (p > i and obis_key(buf, i, p) < 0):
+                return False
+            while p < e:  # (value)(value)...: no nesting, nothing between
+                q = buf.find(b")", p, e)
+                if buf[p] != 40 or q < 0 or buf.find(b"(", p + 1, q) >= 0:
+                    return False
+                p = q + 1
+            lines += 1
+            i = e + 2
+        return lines > 0 and i == end
+
     def _check(self):
         """Validate the line after '!': 4 hex digits of CRC, or nothing (DSMR 2.2/3)."""
         buf = self.buf
@@ -350,8 +427,8 @@ class Framer:
             digits -= 2
         else:
             digits -= 1
-        if digits == 0:
-            return not self.crc_required
+        if digits == 0:  # no CRC: '!' CR LF, and a line that never sent one
+            return self.n - b == 3 and not self.crc_required and self._plain()
         if digits != 4:
             return False
         sent = 0
@@ -470,7 +547,8 @@ class Parser:
         bang = buf.find(b"!", 0, n)
         r.crc = bang >= 0 and n - bang > 4
         skip_ch = 0  # M-Bus channels (bits) that are not a gas meter
-        gas_ch = 0  # the M-Bus channel taken as the gas meter
+        gas_ch = 0  # the M-Bus channel whose values the gas rows hold
+        real = False  # ... and they are a real reading: later channels are ignored
         pending = -1  # row whose value is on the next line (DSMR 2.2 gas)
         i = eol + 1
         while i < bang:
@@ -496,21 +574,28 @@ class Parser:
                 if ch:  # the table has M-Bus rows on channel 1
                     key = (key & ~_CHANNEL_BITS) | (1 << 22)
                 row = row_of(key) if key >= 0 else -1
-                if row >= 0 and ch and (skip_ch >> ch & 1 or (gas_ch and ch != gas_ch)):
-                    row = -1  # another M-Bus device than the gas meter
+                if row >= 0 and ch and ch != gas_ch:  # (a meter's channels come one by one)
+                    if skip_ch >> ch & 1:
+                        row = -1  # not a gas meter
+                    elif gas_ch and (real or _gas_real(r)):
+                        real = True
+                        row = -1  # the gas meter was found on an earlier channel
+                    else:  # the earlier channel had no real reading: try this one
+                        _no_gas(r)
+                        gas_ch = ch
                 if row >= 0:
                     res = self._field(buf, p, end, row, r)
                     if res < 0:
                         self.field_errors += 1
-                    elif ch:
-                        if row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
-                            skip_ch |= 1 << ch
-                            r.present[row] = 0
-                        else:
-                            gas_ch = ch
+                    elif row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
+                        skip_ch |= 1 << ch  # a water or heat meter
+                        _no_gas(r)
+                        gas_ch = 0
                     if res == 2:
                         pending = row
             i = e + 1
+        if gas_ch and not real and not _gas_real(r):
+            _no_gas(r)  # an empty channel is no gas meter
         if r.crc and not r.present[ROW_TS]:
             return False
         return True

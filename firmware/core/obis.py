@@ -14,16 +14,21 @@ then lets this module go (core.cold).
 #        text  (text) and raw (everything after the code): kept in the telegram
 #        nextline  DSMR 2.2 gas: (timestamp)(..)..(unit) and (value) on the next line
 # Gas / M-Bus rows are written with channel 1 and match any channel 1-4.
+# A name that is already in the table is another OBIS code for the same field (its
+# kind, unit and decimals are the first row's).
 TABLE = """
 0-0:1.0.0    timestamp                   ts
 1-3:0.2.8    smr_version                 num      -    0
 0-0:96.1.4   smr_version_be              num      -    0
 0-0:96.1.1   unique_id                   text
+0-0:42.0.0   unique_id                   text
 0-0:96.14.0  active_tariff               num      -    0
+1-0:1.8.0    total_power_import_kwh      num      kWh  3
 1-0:1.8.1    total_power_import_t1_kwh   num      kWh  3
 1-0:1.8.2    total_power_import_t2_kwh   num      kWh  3
 1-0:1.8.3    total_power_import_t3_kwh   num      kWh  3
 1-0:1.8.4    total_power_import_t4_kwh   num      kWh  3
+1-0:2.8.0    total_power_export_kwh      num      kWh  3
 1-0:2.8.1    total_power_export_t1_kwh   num      kWh  3
 1-0:2.8.2    total_power_export_t2_kwh   num      kWh  3
 1-0:2.8.3    total_power_export_t3_kwh   num      kWh  3

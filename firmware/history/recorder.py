@@ -12,24 +12,20 @@ from array import array
 from micropython import const
 
 from firmware.core import clock, cold
-from firmware.core.dsmr import ROW_TS, SLOT, row
+from firmware.core.dsmr import IMPORT, ROW_TS, SLOT, row, total
 from firmware.core.quarter import Quarter
 
 _CHECKPOINT_S = const(60)
 _WAIT = const(16)  # telegrams of a new quarter that can wait for the last one's file
-_IMPORT_ROWS = tuple(row("total_power_import_t%d_kwh" % t) for t in (1, 2, 3, 4))
 _ROW_IMPORT_W = row("power_import_kw")
 _ROW_EXPORT_W = row("power_export_kw")
 _ROW_AVG = row("active_power_average_kw")
 
 
 def import_wh(r):
-    """Sum of the import registers in Wh, or -1 when the telegram has none."""
-    total = -1
-    for i in _IMPORT_ROWS:
-        if r.present[i]:
-            total = (0 if total < 0 else total) + r.values[SLOT[i]]
-    return total
+    """The import register in Wh (1-0:1.8.0, else the sum of the tariffs), or -1 when
+    the telegram has none."""
+    return total(r, IMPORT)
 
 
 class Recorder:
