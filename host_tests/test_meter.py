@@ -28,7 +28,7 @@ from digimon.meter import Meter, local, parse_start  # noqa: E402
 from digimon.telegram import PROFILES, crc16  # noqa: E402
 
 TZ = ZoneInfo("Europe/Brussels")
-SPECS = {"be": specs.BELGIUM_FLUVIUS, "nl5": specs.V5, "nl4": specs.V4, "nl22": specs.V2_2}
+SPECS = {name: getattr(specs, p["spec"]) for name, p in PROFILES.items()}
 PARSERS = {name: TelegramParser(spec) for name, spec in SPECS.items()}
 FRAME = re.compile(rb"/[^/]*?!(?:[0-9A-F]{4})?\r\n")
 MAIN = ("import argparse, sys; from digimon import meter; p = argparse.ArgumentParser(); "
@@ -70,24 +70,34 @@ def expected_values(profile, tg):
         v["active_power_average_w"] = kw_to_w(tg.BELGIUM_CURRENT_AVERAGE_DEMAND)
         v["montly_power_peak_w"] = kw_to_w(tg.BELGIUM_MAXIMUM_DEMAND_MONTH)
         v["montly_power_peak_timestamp"] = stamp_int(tg.BELGIUM_MAXIMUM_DEMAND_MONTH.datetime)
-    else:
+    elif profile == "lu":
+        v["unique_id"] = tg.LUXEMBOURG_EQUIPMENT_IDENTIFIER.value
+    elif profile != "se":
         v["unique_id"] = tg.EQUIPMENT_IDENTIFIER.value
-    if profile in ("nl5", "nl4"):
+    if profile in ("nl5", "nl5-mbus2", "nl4", "lu"):
         v["smr_version"] = int(tg.P1_MESSAGE_HEADER.value)
         v["any_power_fail_count"] = tg.SHORT_POWER_FAILURE_COUNT.value
-        v["long_power_fail_count"] = tg.LONG_POWER_FAILURE_COUNT.value
         for i in "123":
             v[f"voltage_sag_l{i}_count"] = getattr(tg, f"VOLTAGE_SAG_L{i}_COUNT").value
             v[f"voltage_swell_l{i}_count"] = getattr(tg, f"VOLTAGE_SWELL_L{i}_COUNT").value
-    v["active_tariff"] = int(tg.ELECTRICITY_ACTIVE_TARIFF.value)
-    registers = {
-        "import_t1": tg.ELECTRICITY_USED_TARIFF_1, "import_t2": tg.ELECTRICITY_USED_TARIFF_2,
-        "export_t1": tg.ELECTRICITY_DELIVERED_TARIFF_1, "export_t2": tg.ELECTRICITY_DELIVERED_TARIFF_2,
-    }
-    for name, obj in registers.items():
-        v[f"total_power_{name}_kwh"] = float(obj.value)
-    v["total_power_import_kwh"] = float(registers["import_t1"].value + registers["import_t2"].value)
-    v["total_power_export_kwh"] = float(registers["export_t1"].value + registers["export_t2"].value)
+    if profile in ("nl5", "nl5-mbus2", "nl4"):
+        v["long_power_fail_count"] = tg.LONG_POWER_FAILURE_COUNT.value
+    if profile in ("lu", "se"):  # totals only
+        v["total_power_import_kwh"] = float(tg.ELECTRICITY_IMPORTED_TOTAL.value)
+        v["total_power_export_kwh"] = float(tg.ELECTRICITY_EXPORTED_TOTAL.value)
+    else:
+        v["active_tariff"] = int(tg.ELECTRICITY_ACTIVE_TARIFF.value)
+        registers = {
+            "import_t1": tg.ELECTRICITY_USED_TARIFF_1, "import_t2": tg.ELECTRICITY_USED_TARIFF_2,
+            "export_t1": tg.ELECTRICITY_DELIVERED_TARIFF_1,
+            "export_t2": tg.ELECTRICITY_DELIVERED_TARIFF_2,
+        }
+        for name, obj in registers.items():
+            v[f"total_power_{name}_kwh"] = float(obj.value)
+        v["total_power_import_kwh"] = float(registers["import_t1"].value
+                                            + registers["import_t2"].value)
+        v["total_power_export_kwh"] = float(registers["export_t1"].value
+                                            + registers["export_t2"].value)
     v["power_import_w"] = kw_to_w(tg.CURRENT_ELECTRICITY_USAGE)
     v["power_export_w"] = kw_to_w(tg.CURRENT_ELECTRICITY_DELIVERY)
     v["active_power_w"] = v["power_import_w"] - v["power_export_w"]
@@ -97,11 +107,14 @@ def expected_values(profile, tg):
             minus = getattr(tg, f"INSTANTANEOUS_ACTIVE_POWER_L{i}_NEGATIVE")
             v[f"active_power_l{i}_w"] = kw_to_w(plus) - kw_to_w(minus)
             current = getattr(tg, f"INSTANTANEOUS_CURRENT_L{i}").value
-            v[f"active_current_l{i}_a"] = float(current) if profile == "be" else int(current)
+            decimals = PROFILES[profile]["formats"]["A"][1]
+            v[f"active_current_l{i}_a"] = float(current) if decimals else int(current)
             if profile != "nl4":
                 v[f"active_voltage_l{i}_v"] = float(getattr(tg, f"INSTANTANEOUS_VOLTAGE_L{i}").value)
-    if profile in ("be", "nl5"):
-        gas = tg.get_mbus_device_by_channel(1)
+    if profile in ("lu", "se"):
+        return v
+    if profile in ("be", "nl5", "nl5-mbus2"):
+        gas = tg.get_mbus_device_by_channel(2 if profile == "nl5-mbus2" else 1)
         reading, gas_id = gas.MBUS_METER_READING, gas.MBUS_EQUIPMENT_IDENTIFIER.value
     elif profile == "nl4":
         reading, gas_id = tg.HOURLY_GAS_METER_READING, tg.EQUIPMENT_IDENTIFIER_GAS.value

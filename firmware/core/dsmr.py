@@ -110,7 +110,7 @@ _MBUS = bytes([_k[1] for _k in _keys if mbus_channel(_k[0])])  # the gas meter's
 N_FIELDS = len(_names)
 # The names as one string, " name0 name1 ... ": far smaller than a dict of them.
 NAMES = " " + " ".join(_names) + " "
-del _keys, _i, _kind, _row, _wide, _names
+del _keys, _i, _kind, _row, _wide, _names, _key_of  # (start-up work only)
 
 
 def row(name):
@@ -136,45 +136,39 @@ def row_of(key):
 
 ROW_TS = row("timestamp")
 ROW_GAS_TYPE = row("gas_device_type")
-_GAS_IDS = bytes((row("gas_unique_id"), row("gas_unique_id_be")))
-_GAS_READINGS = bytes((row("gas"), row("gas_be"), row("gas_22")))
-# Energy registers: the total first, then the tariffs (see total())
-IMPORT = bytes([row("total_power_import_kwh")] +
-               [row("total_power_import_t%d_kwh" % t) for t in (1, 2, 3, 4)])
-EXPORT = bytes([row("total_power_export_kwh")] +
-               [row("total_power_export_t%d_kwh" % t) for t in (1, 2, 3, 4)])
+IMPORT = row("total_power_import_kwh")  # its 4 tariffs follow it in the table
+EXPORT = row("total_power_export_kwh")
 _UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves out
 _POW10 = const((1, 10, 100, 1000, 10000))
 
 
-def total(r, rows):
-    """An energy register in Wh: the meter's total (rows[0], 1-0:1.8.0 / 2.8.0) when it
-    sends one, else the sum of its tariff registers; -1 when it sends neither."""
-    if r.present[rows[0]]:
-        return r.values[SLOT[rows[0]]]
+def total(r, first):
+    """An energy register in Wh: the meter's total (row first: 1-0:1.8.0 or 2.8.0) when
+    it sends one, else the sum of its tariffs (the 4 rows after it); -1: neither."""
+    if r.present[first]:
+        return r.values[SLOT[first]]
     wh = -1
-    for k in range(1, len(rows)):
-        if r.present[rows[k]]:
-            wh = (0 if wh < 0 else wh) + r.values[SLOT[rows[k]]]
+    for i in range(first + 1, first + 5):
+        if r.present[i]:
+            wh = (0 if wh < 0 else wh) + r.values[SLOT[i]]
     return wh
 
 
-def _gas_real(r):
-    """The M-Bus rows hold a real gas reading: a meter id, and a reading from this
-    century (an empty channel sends 0-n:24.2.1(700101010000W)(00000000))."""
-    named = False
-    for i in _GAS_IDS:
-        if r.present[i] and r.text_len[i]:
-            named = True
-    for i in _GAS_READINGS:
-        if r.present[i] and r.values[SLOT[i]] < 700000:  # yymmdd before 1970/2070
-            return named
-    return False
-
-
-def _no_gas(r):
+def _real_gas(r):
+    """True when the gas rows hold a real reading: a meter id, and a reading time of
+    2000-2069 (an empty M-Bus channel sends 0-n:24.2.1(700101010000W)(00000000));
+    else they are cleared."""
+    named = dated = False
+    for i in _MBUS:
+        if r.present[i] and KIND[i] == TEXT:
+            named = named or r.text_len[i] > 0
+        elif r.present[i] and KIND[i] != NUM:  # a reading: timestamp yymmdd first
+            dated = dated or r.values[SLOT[i]] < 700000
+    if named and dated:
+        return True
     for i in _MBUS:
         r.present[i] = 0
+    return False
 
 
 TEXT_STORE = const(1024)  # bytes of text the last Reading keeps of its telegram
@@ -257,6 +251,7 @@ def _crc_table():
 
 
 _CRC = array("H", _crc_table())
+del _crc_table
 
 
 def crc16(buf, n=None):
@@ -268,13 +263,22 @@ def crc16(buf, n=None):
     return crc
 
 
-def _hexval(c):
-    if 48 <= c <= 57:
-        return c - 48
-    c |= 0x20
-    if 97 <= c <= 102:
-        return c - 87
-    return -1
+def _plain(buf, end):
+    """A telegram without a CRC, buf[0:end] up to its '!', is well formed: '/', XXX and
+    a digit (the meter's maker and baud rate), an empty line, then lines of an OBIS
+    code and (values), or of one (value) that continues the line before (DSMR 2.2
+    gas), each ending in ')' CR LF; the '!' begins a line."""
+    i = start = buf.find(b"\r\n", 0, end) + 4  # past the header and the empty line
+    if start < 9 or buf[start - 2] != 13 or buf[start - 1] != 10 or not 48 <= buf[4] <= 57:
+        return False
+    while i < end:
+        e = buf.find(b"\r\n", i, end)
+        p = buf.find(b"(", i, e)
+        if e < 0 or p < 0 or buf[e - 1] != 41 or buf.find(b"\n", i, e) >= 0 \
+                or p > i and obis_key(buf, i, p) < 0:
+            return False
+        i = e + 2
+    return i == end and end > start
 
 
 # ---- Framer ----
@@ -288,7 +292,7 @@ class Framer:
 
     Resyncs on every '/', caps a telegram at `size` bytes and checks the CRC-16/ARC.
     DSMR 2.2/3 meters send no CRC: until the line has delivered a telegram with a
-    good CRC, a telegram without one counts when it is well formed (_plain()); from
+    good CRC, a telegram without one counts when it is well formed (_plain); from
     then on every telegram needs its CRC. Bit 7 is masked on 7E1 lines. Feed it
     chunks; when `ready` is set, buf[0:length] holds one checked telegram (call
     done() after using it). Nothing buffered is ever thrown away between telegrams:
@@ -385,39 +389,6 @@ class Framer:
         self.n = n + k
         return True
 
-    def _plain(self):
-        """A telegram without a CRC is well formed: '/' XXX and a digit (the meter's
-        maker and baud rate), an empty line, then lines of an OBIS code and (values),
-        or one (value) that continues the line before (DSMR 2.2 gas), each ending in
-        CR LF; the '!' begins a line."""
-        buf = self.buf
-        end = self.bang
-        for k in range(1, 4):
-            if not 97 <= buf[k] | 0x20 <= 122:
-                return False
-        if not 48 <= buf[4] <= 57:
-            return False
-        i = buf.find(b"\r\n", 0, end) + 2
-        if i < 7 or buf[i] != 13 or buf[i + 1] != 10:
-            return False
-        i += 2
-        lines = 0
-        while i < end:
-            e = buf.find(b"\r\n", i, end)
-            if e < 0:
-                return False
-            p = buf.find(b"(", i, e)
-            if p < 0 or (p > i and obis_key(buf, i, p) < 0):
-                return False
-            while p < e:  # (value)(value)...: no nesting, nothing between
-                q = buf.find(b")", p, e)
-                if buf[p] != 40 or q < 0 or buf.find(b"(", p + 1, q) >= 0:
-                    return False
-                p = q + 1
-            lines += 1
-            i = e + 2
-        return lines > 0 and i == end
-
     def _check(self):
         """Validate the line after '!': 4 hex digits of CRC, or nothing (DSMR 2.2/3)."""
         buf = self.buf
@@ -428,15 +399,19 @@ class Framer:
         else:
             digits -= 1
         if digits == 0:  # no CRC: '!' CR LF, and a line that never sent one
-            return self.n - b == 3 and not self.crc_required and self._plain()
+            return self.n - b == 3 and not self.crc_required and _plain(buf, b)
         if digits != 4:
             return False
         sent = 0
         for i in range(b + 1, b + 5):
-            v = _hexval(buf[i])
-            if v < 0:
+            c = buf[i] | 0x20  # a hex digit, either case
+            if 48 <= c <= 57:
+                c -= 48
+            elif 97 <= c <= 102:
+                c -= 87
+            else:
                 return False
-            sent = sent * 16 + v
+            sent = sent * 16 + c
         if crc16(buf, b + 1) != sent:
             return False
         self.crc_required = True
@@ -502,12 +477,12 @@ def _ts(buf, i, end, values, slot):
             date = date * 10 + c
         else:
             time = time * 10 + c
-    flag = buf[i + 12] | 0x20 if end - i == 13 else 0
+    flag = buf[i + 12] if end - i == 13 else 0  # S or W, as DSMR (and dsmr_parser) say
     if flag == 0:
         dst = -1
-    elif flag == 115:  # 's'
+    elif flag == 83:  # 'S'
         dst = 1
-    elif flag == 119:  # 'w'
+    elif flag == 87:  # 'W'
         dst = 0
     else:
         return False
@@ -577,25 +552,24 @@ class Parser:
                 if row >= 0 and ch and ch != gas_ch:  # (a meter's channels come one by one)
                     if skip_ch >> ch & 1:
                         row = -1  # not a gas meter
-                    elif gas_ch and (real or _gas_real(r)):
+                    elif gas_ch and (real or _real_gas(r)):
                         real = True
                         row = -1  # the gas meter was found on an earlier channel
-                    else:  # the earlier channel had no real reading: try this one
-                        _no_gas(r)
+                    else:  # the earlier channel (if any) had no real reading: this one
                         gas_ch = ch
                 if row >= 0:
                     res = self._field(buf, p, end, row, r)
                     if res < 0:
                         self.field_errors += 1
                     elif row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
-                        skip_ch |= 1 << ch  # a water or heat meter
-                        _no_gas(r)
+                        skip_ch |= 1 << ch  # a water or heat meter (its type comes first)
+                        r.present[row] = 0
                         gas_ch = 0
                     if res == 2:
                         pending = row
             i = e + 1
-        if gas_ch and not real and not _gas_real(r):
-            _no_gas(r)  # an empty channel is no gas meter
+        if not real:
+            _real_gas(r)  # an empty channel is no gas meter
         if r.crc and not r.present[ROW_TS]:
             return False
         return True

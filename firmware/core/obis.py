@@ -15,7 +15,8 @@ then lets this module go (core.cold).
 #        nextline  DSMR 2.2 gas: (timestamp)(..)..(unit) and (value) on the next line
 # Gas / M-Bus rows are written with channel 1 and match any channel 1-4.
 # A name that is already in the table is another OBIS code for the same field (its
-# kind, unit and decimals are the first row's).
+# kind, unit and decimals are the first row's). The 4 tariffs follow their total
+# (dsmr.total() sums them when the meter sends no total).
 TABLE = """
 0-0:1.0.0    timestamp                   ts
 1-3:0.2.8    smr_version                 num      -    0

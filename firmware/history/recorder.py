@@ -22,12 +22,6 @@ _ROW_EXPORT_W = row("power_export_kw")
 _ROW_AVG = row("active_power_average_kw")
 
 
-def import_wh(r):
-    """The import register in Wh (1-0:1.8.0, else the sum of the tariffs), or -1 when
-    the telegram has none."""
-    return total(r, IMPORT)
-
-
 class Recorder:
     def __init__(self, store, on_quarter=None, log=print):
         self.store = store  # a HistoryStore, or None without an SD card
@@ -67,7 +61,7 @@ class Recorder:
         hhmmss = v[t + 1]
         qid = clock.quarter_id(v[t], hhmmss, v[t + 2])
         second = hhmmss // 100 % 100 % 15 * 60 + hhmmss % 100
-        wh = import_wh(r)
+        wh = total(r, IMPORT)  # Wh: 1-0:1.8.0, else the tariffs' sum; -1: none
         consumed = v[SLOT[_ROW_IMPORT_W]] if r.present[_ROW_IMPORT_W] else 0
         exported = v[SLOT[_ROW_EXPORT_W]] if r.present[_ROW_EXPORT_W] else 0
         avg = v[SLOT[_ROW_AVG]] if r.present[_ROW_AVG] else -1
