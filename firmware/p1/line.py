@@ -2,18 +2,14 @@
 
 DSMR 4/5 and e-MUCS meters send at 115200 baud 8N1, DSMR 2.2/3 meters at 9600 7E1.
 When neither config.json's p1.baud nor the board sets the line, the reader starts with
-what worked the last time (a small file in flash) or 115200 (start()). When no valid
-telegram has come in a while (the reader's _LEARN_MS), watch() tries the other
-setting, and goes on alternating until one works. What worked is written to flash.
-Loaded per use (core.cold): at start-up, and from then until a telegram comes.
+what worked the last time (a small file in flash) or 115200 (start()). Each time a
+while (the reader's _LEARN_S) has passed without a valid telegram, step() tries the
+other setting; once one works, it is written to flash and learning ends. Loaded per
+use (core.cold): none of it stays in the heap.
 """
-
-import asyncio
-import time
 
 from micropython import const
 
-_LOOK_MS = const(1000)
 _FILE = const("/p1baud")  # in flash: 115200 or 9600
 
 
@@ -40,20 +36,17 @@ def start(reader):
     reader.line = "learning"
 
 
-async def watch(reader, wait_ms):
-    """While no valid telegram comes, try the other setting every wait_ms; then keep
-    the one that works in flash."""
+def step(reader):
+    """A while has passed: True when a valid telegram came (the setting is kept in
+    flash), else the other setting is tried (False)."""
     board = reader.board
-    while not reader.good:
+    if not reader.good:
         baud = 9600 if board.p1_baud == 115200 else 115200
-        reader.log("p1: no valid telegram at %d baud in %d s: trying %d" % (
-            board.p1_baud, wait_ms // 1000, baud))
+        reader.log("p1: no valid telegram at %d baud: trying %d" % (board.p1_baud, baud))
         _set(reader, baud)
         if reader.task is not None:
             reader.task.cancel()  # stop its read: it opens the line again
-        since = time.ticks_ms()
-        while not reader.good and time.ticks_diff(time.ticks_ms(), since) < wait_ms:
-            await asyncio.sleep_ms(_LOOK_MS)
+        return False
     reader.line = "learned"
     if board.p1_baud != _stored(board) and board.flash_path() is not None:
         try:
@@ -61,3 +54,4 @@ async def watch(reader, wait_ms):
                 f.write(str(board.p1_baud))
         except OSError as e:
             reader.log("p1: cannot keep the line setting in flash: %s" % e)
+    return True

@@ -17,13 +17,22 @@ from firmware.core.dsmr import MAX_TELEGRAM, Framer, Parser, Reading
 
 CHUNK = const(256)
 _RETRY_MS = const(1000)
-_LEARN_MS = const(25000)  # no valid telegram this long: another line setting (p1.line)
+_LEARN_S = const(25)  # no valid telegram this long: another line setting (p1.line)
 
 
 async def _learn(reader):
-    """The line settings are learned: after _LEARN_MS, p1.line looks whether they work."""
-    await asyncio.sleep_ms(_LEARN_MS)
-    await cold.load("firmware.p1.line").watch(reader, _LEARN_MS)
+    """Learning the line settings: p1.line tries the other ones each _LEARN_S without
+    a valid telegram, and keeps the ones that work."""
+    while True:
+        for _ in range(_LEARN_S):  # a DSMR 4 or 2.2 meter sends every 10 s
+            await asyncio.sleep_ms(1000)
+            if reader.good:
+                break
+        try:
+            if cold.load("firmware.p1.line").step(reader):
+                return
+        except MemoryError:  # again in a while
+            gc.collect()
 
 
 class P1Reader:
@@ -44,6 +53,7 @@ class P1Reader:
         self.line = "configured"  # the line settings: configured, learning or learned
         if board.p1_baud is None:
             cold.load("firmware.p1.line").start(self)
+            gc.collect()  # (its code, gone already)
             asyncio.create_task(_learn(self))
 
     @property
