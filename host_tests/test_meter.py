@@ -503,3 +503,49 @@ def test_cli_errors(args, message):
     proc = spawn("--out", "-", "--count", "1", *args)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 2 and message in err.decode() and out == b""
+
+
+# -- replay ----------------------------------------------------------------------------
+
+
+def test_replay_sends_given_telegrams_in_turn(tmp_path):
+    one = run("be", "2026-05-02T10:00:00", 1)[0][0]
+    two = run("nl22", "2026-05-02T10:00:00", 1)[0][0]
+    two = strip_parity("nl22", two)
+    records = tmp_path / "telegrams.json"
+    records.write_text(json.dumps({"telegrams": [{"id": "a", "text": one.decode()},
+                                                 {"id": "b", "text": two.decode()}]}))
+    raw = tmp_path / "telegrams.txt"
+    raw.write_bytes(one + two)
+    log = tmp_path / "log.jsonl"
+    for path in (records, raw):
+        proc = spawn("--out", "-", "--replay", str(path), "--interval", "0.01", "--count", "5",
+                     "--log", str(log))
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert out == one + two + one + two + one
+    assert [e["values"]["replay"] for e in read_log(log)] == [0, 1, 0, 1, 0] * 2
+    proc = spawn("--out", "-", "--replay", str(raw), "--parity", "--interval", "0.01",
+                 "--count", "2")
+    out, _ = proc.communicate(timeout=20)
+    assert strip_parity("nl22", out) == one + two and out != one + two  # 7E1: bit 7 is parity
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"no telegram here")
+    proc = spawn("--out", "-", "--replay", str(empty), "--count", "1")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2 and b"no telegrams" in err and out == b""
+
+
+def test_totals_only_profiles_send_no_tariffs():
+    for profile in ("lu", "se"):
+        wire, entry = run(profile, "2026-02-03T04:05:06", 1)[0]
+        text = wire.decode("ascii")
+        assert "1-0:1.8.0(" in text and "1-0:2.8.0(" in text and "1-0:1.8.1(" not in text
+        assert "0-0:96.14.0" not in text and "active_tariff" not in entry["values"]
+        assert ("0-0:42.0.0(" in text) == (profile == "lu")
+    wire, entry = run("nl5-mbus2", "2026-02-03T04:05:06", 1)[0]
+    tg = parse("nl5-mbus2", wire)
+    assert tg.get_mbus_device_by_channel(1).MBUS_EQUIPMENT_IDENTIFIER.value in ("", None)
+    assert b"0-1:24.2.1(700101010000W)(00000000)" in wire
+    assert entry["values"]["gas_unique_id"] == tg.get_mbus_device_by_channel(2) \
+        .MBUS_EQUIPMENT_IDENTIFIER.value
