@@ -264,10 +264,10 @@ def crc16(buf, n=None):
 
 
 def _plain(buf, end):
-    """A telegram without a CRC, buf[0:end] up to its '!', is well formed: '/', XXX and
-    a digit (the meter's maker and baud rate), an empty line, then lines of an OBIS
-    code and (values), or of one (value) that continues the line before (DSMR 2.2
-    gas), each ending in ')' CR LF; the '!' begins a line."""
+    """A telegram without a CRC, buf[0:end] up to its '!', is well formed: the header
+    ('/', the maker's XXX, the baud rate digit: the digit is checked), an empty line,
+    then lines of an OBIS code and (values), or of one (value) that continues the
+    line before (DSMR 2.2 gas), each ending in ')' CR LF; the '!' begins a line."""
     i = start = buf.find(b"\r\n", 0, end) + 4  # past the header and the empty line
     if start < 9 or buf[start - 2] != 13 or buf[start - 1] != 10 or not 48 <= buf[4] <= 57:
         return False
