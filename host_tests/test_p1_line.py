@@ -17,7 +17,7 @@ def test_a_dsmr22_meter_needs_no_setting(device):
     assert p1["baud"] == 115200 and p1["line"] == "learning"
     wait_until(lambda: data(dev), 60, lambda: "telegrams after the switch\n" + dev.output())
     assert "no valid telegram at 115200 baud: trying 9600" in dev.output()
-    wait_until(lambda: dev.json("/about")["p1"]["line"] == "learned", 10, "learned")
+    wait_until(lambda: dev.json("/about")["p1"]["line"] == "learned", 30, "learned")
     p1 = dev.json("/about")["p1"]
     assert p1["baud"] == 9600 and p1["crc_errors"] == 0 and p1["telegrams"] >= 1
     assert (dev.flash / "p1baud").read_text() == "9600"

@@ -16,8 +16,13 @@ MAX_TELEGRAM = const(4096)
 
 # The field table (core/obis.py): one row per OBIS code; a new meter field is one row
 # there. It is parsed once at import into compact arrays below.
-KINDS = const(("num", "ts", "tsnum", "text", "raw", "nextline"))
-NUM, TS, TSNUM, TEXT, RAW, NEXTLINE = range(6)
+_KINDS = const(("num", "ts", "tsnum", "text", "raw", "nextline"))
+_NUM = const(0)
+_TS = const(1)
+_TSNUM = const(2)
+_TEXT = const(3)
+_RAW = const(4)
+_NEXTLINE = const(5)
 _KIND_SLOTS = const((1, 3, 4, 0, 0, 4))  # value slots per kind
 _UNITS = const((None, b"kWh", b"kW", b"V", b"A", b"Hz", b"m3"))
 _GAS_TYPE = const(3)  # M-Bus device type of a gas meter (0-n:24.1.0)
@@ -85,8 +90,8 @@ _keys = []
 _words = cold.load("firmware.core.obis").TABLE.split()  # one list: fewer holes than per line
 _i = 0
 while _i < len(_words):
-    _kind = KINDS.index(_words[_i + 2])
-    _wide = _kind in (NUM, TSNUM, NEXTLINE)  # these rows have a unit and decimals
+    _kind = _KINDS.index(_words[_i + 2])
+    _wide = _kind in (_NUM, _TSNUM, _NEXTLINE)  # these rows have a unit and decimals
     if _words[_i + 1] in _names:  # another OBIS code for a field: the same row
         _row = _names.index(_words[_i + 1])
     else:
@@ -138,7 +143,6 @@ ROW_TS = row("timestamp")
 ROW_GAS_TYPE = row("gas_device_type")
 IMPORT = row("total_power_import_kwh")  # its 4 tariffs follow it in the table
 EXPORT = row("total_power_export_kwh")
-_UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves out
 _POW10 = const((1, 10, 100, 1000, 10000))
 
 
@@ -160,9 +164,9 @@ def _real_gas(r):
     else they are cleared."""
     named = dated = False
     for i in _MBUS:
-        if r.present[i] and KIND[i] == TEXT:
+        if r.present[i] and KIND[i] == _TEXT:
             named = named or r.text_len[i] > 0
-        elif r.present[i] and KIND[i] != NUM:  # a reading: timestamp yymmdd first
+        elif r.present[i] and KIND[i] != _NUM:  # a reading: timestamp yymmdd first
             dated = dated or r.values[SLOT[i]] < 700000
     if named and dated:
         return True
@@ -203,19 +207,18 @@ class Reading:
         self.crc = False
 
     def keep(self):
-        """Copy the header and the text fields the API uses out of the telegram into
-        the store, so the telegram buffer can take the next one. Power failure logs and
-        0-0:96.13.0 messages, which no API shows, are not kept."""
+        """Copy the header and the text fields out of the telegram into the store, so
+        the telegram buffer can take the next one."""
         src = memoryview(self.buf)
         dst = self.store
         n = self.header_len
         dst[0:n] = src[self.header_at:self.header_at + n]
         self.header_at = 0
         for r in range(N_FIELDS):
-            if self.present[r] and KIND[r] in (TEXT, RAW):
+            if self.present[r] and KIND[r] in (_TEXT, _RAW):
                 at = self.text_at[r]
                 k = self.text_len[r]
-                if r in _UNKEPT or n + k > TEXT_STORE:
+                if n + k > TEXT_STORE:
                     self.present[r] = 0
                     continue
                 dst[n:n + k] = src[at:at + k]
@@ -227,7 +230,7 @@ class Reading:
         return self.present[row(name)] == 1
 
     def get(self, name, slot=0):
-        """Scaled int value of a numeric field (slot 3 of a TSNUM is its value)."""
+        """Scaled int value of a numeric field (slot 3 of a tsnum is its value)."""
         return self.values[SLOT[row(name)] + slot]
 
     def text_of(self, name):
@@ -235,23 +238,12 @@ class Reading:
         at = self.text_at[r]
         return bytes(self.buf[at:at + self.text_len[r]]).decode()
 
-    def header_text(self):
-        return bytes(self.buf[self.header_at:self.header_at + self.header_len]).decode()
 
 
 # ---- CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final XOR) ----
-def _crc_table():
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC = array("H", _crc_table())
-del _crc_table
+# A nibble at a time: a 16-entry table (32 bytes) instead of 256 entries (512 bytes).
+_CRC = array("H", (0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
+                   0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400))
 
 
 def crc16(buf, n=None):
@@ -259,7 +251,9 @@ def crc16(buf, n=None):
     crc = 0
     t = _CRC
     for i in range(len(buf) if n is None else n):
-        crc = (crc >> 8) ^ t[(crc ^ buf[i]) & 0xFF]
+        b = buf[i]
+        crc = (crc >> 4) ^ t[(crc ^ b) & 15]
+        crc = (crc >> 4) ^ t[(crc ^ (b >> 4)) & 15]
     return crc
 
 
@@ -583,15 +577,15 @@ class Parser:
             return -1
         values = r.values
         slot = SLOT[row]
-        if kind == NUM:
+        if kind == _NUM:
             v = _num(buf, p + 1, end - 1, unit, dec)
             if v is None:
                 return -1
             values[slot] = v
-        elif kind == TS:
+        elif kind == _TS:
             if not _ts(buf, p + 1, end - 1, values, slot):
                 return -1
-        elif kind == TSNUM:
+        elif kind == _TSNUM:
             q = buf.find(b")(", p, end)
             if q < 0 or not _ts(buf, p + 1, q, values, slot):
                 return -1
@@ -599,13 +593,13 @@ class Parser:
             if v is None:
                 return -1
             values[slot + 3] = v
-        elif kind == NEXTLINE:  # (YYMMDDhhmmss)(..)..: 2.2 has no S/W flag
+        elif kind == _NEXTLINE:  # (YYMMDDhhmmss)(..)..: 2.2 has no S/W flag
             if not _ts(buf, p + 1, p + 13, values, slot):
                 return -1
             return 2
         else:
-            start = p if kind == RAW else p + 1
+            start = p if kind == _RAW else p + 1
             r.text_at[row] = start
-            r.text_len[row] = (end if kind == RAW else end - 1) - start
+            r.text_len[row] = (end if kind == _RAW else end - 1) - start
         r.present[row] = 1
         return 1

@@ -88,7 +88,7 @@ def smr_version(r):
 
 def meter_model(r):
     """The header after the manufacturer, baud digit and '\\2': FLU5\\253769484_A -> 53769484_A."""
-    h = r.header_text()
+    h = bytes(r.buf[r.header_at:r.header_at + r.header_len]).decode()
     return h[6:] if h[4:5] == "\\" else h[4:]
 
 

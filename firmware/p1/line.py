@@ -3,7 +3,7 @@
 DSMR 4/5 and e-MUCS meters send at 115200 baud 8N1, DSMR 2.2/3 meters at 9600 7E1.
 When neither config.json's p1.baud nor the board sets the line, the reader starts with
 what worked the last time (a small file in flash) or 115200 (start()). Each time a
-while (the reader's _LEARN_S) has passed without a valid telegram, step() tries the
+while (the reader's _LEARN_MS) has passed without a valid telegram, step() tries the
 other setting; once one works, it is written to flash and learning ends. Loaded per
 use (core.cold): none of it stays in the heap.
 """

@@ -17,17 +17,14 @@ from firmware.core.dsmr import MAX_TELEGRAM, Framer, Parser, Reading
 
 CHUNK = const(256)
 _RETRY_MS = const(1000)
-_LEARN_S = const(25)  # no valid telegram this long: another line setting (p1.line)
+_LEARN_MS = const(25000)  # no valid telegram this long: other line settings (p1.line)
 
 
 async def _learn(reader):
-    """Learning the line settings: p1.line tries the other ones each _LEARN_S without
-    a valid telegram, and keeps the ones that work."""
+    """Learning the line settings: each _LEARN_MS without a valid telegram, p1.line
+    tries the other ones; it keeps the ones that work."""
     while True:
-        for _ in range(_LEARN_S):  # a DSMR 4 or 2.2 meter sends every 10 s
-            await asyncio.sleep_ms(1000)
-            if reader.good:
-                break
+        await asyncio.sleep_ms(_LEARN_MS)  # a DSMR 4 or 2.2 meter sends every 10 s
         try:
             if cold.load("firmware.p1.line").step(reader):
                 return
