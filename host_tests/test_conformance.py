@@ -254,6 +254,8 @@ def test_crc_meters_end_to_end(device, tmp_path):
     check_each(dev, FAST)
     about = dev.json("/about")["p1"]
     assert about["telegrams"] >= len(FAST) and about["crc_errors"] == 0
+    for path in ("/api", "/current/live", "/current/quarter", "/current/month/peak"):
+        dev.json(path)  # valid JSON (CPython's json.loads) after all of them
 
 
 @pytest.mark.parametrize("profile", ["lu", "se", "nl5-mbus2"])
