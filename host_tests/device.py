@@ -43,7 +43,7 @@ class Device:
 
     def __init__(self, tmp, profile="be", speed=10, count=None, start="2026-11-21T10:00:00",
                  seed=3, config=None, extra=(), tcp=False, board_args=(), sd_image=None,
-                 heap=None, wait_http=True):
+                 heap=None, wait_http=True, baud="profile"):
         self.tmp = Path(tmp)
         self.sd = self.tmp / "sd"  # a directory, or with sd_image (sectors) a FAT image
         self.sd.mkdir(parents=True, exist_ok=True)
@@ -76,8 +76,10 @@ class Device:
         self.meter = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
         if not tcp:
             wait_until(self.link.exists, 10, "the simulator's pty")
+        if baud == "profile":  # the --baud the profile needs; None: no --baud (learned)
+            baud = 9600 if profile == "nl22" else 115200
         self.fw_cmd = run.command(out if tcp else str(self.link), str(self.sd),
-                                  "127.0.0.1:%d" % self.port, 9600 if profile == "nl22" else 115200,
+                                  "127.0.0.1:%d" % self.port, baud,
                                   heap=heap, board={"flash": str(self.flash), "led": str(self.led),
                                                     "button": str(self.button)})
         self.fw_cmd[0].extend(board_args)

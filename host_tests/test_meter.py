@@ -28,7 +28,7 @@ from digimon.meter import Meter, local, parse_start  # noqa: E402
 from digimon.telegram import PROFILES, crc16  # noqa: E402
 
 TZ = ZoneInfo("Europe/Brussels")
-SPECS = {"be": specs.BELGIUM_FLUVIUS, "nl5": specs.V5, "nl4": specs.V4, "nl22": specs.V2_2}
+SPECS = {name: getattr(specs, p["spec"]) for name, p in PROFILES.items()}
 PARSERS = {name: TelegramParser(spec) for name, spec in SPECS.items()}
 FRAME = re.compile(rb"/[^/]*?!(?:[0-9A-F]{4})?\r\n")
 MAIN = ("import argparse, sys; from digimon import meter; p = argparse.ArgumentParser(); "
@@ -70,24 +70,34 @@ def expected_values(profile, tg):
         v["active_power_average_w"] = kw_to_w(tg.BELGIUM_CURRENT_AVERAGE_DEMAND)
         v["montly_power_peak_w"] = kw_to_w(tg.BELGIUM_MAXIMUM_DEMAND_MONTH)
         v["montly_power_peak_timestamp"] = stamp_int(tg.BELGIUM_MAXIMUM_DEMAND_MONTH.datetime)
-    else:
+    elif profile == "lu":
+        v["unique_id"] = tg.LUXEMBOURG_EQUIPMENT_IDENTIFIER.value
+    elif profile != "se":
         v["unique_id"] = tg.EQUIPMENT_IDENTIFIER.value
-    if profile in ("nl5", "nl4"):
+    if profile in ("nl5", "nl5-mbus2", "nl4", "lu"):
         v["smr_version"] = int(tg.P1_MESSAGE_HEADER.value)
         v["any_power_fail_count"] = tg.SHORT_POWER_FAILURE_COUNT.value
-        v["long_power_fail_count"] = tg.LONG_POWER_FAILURE_COUNT.value
         for i in "123":
             v[f"voltage_sag_l{i}_count"] = getattr(tg, f"VOLTAGE_SAG_L{i}_COUNT").value
             v[f"voltage_swell_l{i}_count"] = getattr(tg, f"VOLTAGE_SWELL_L{i}_COUNT").value
-    v["active_tariff"] = int(tg.ELECTRICITY_ACTIVE_TARIFF.value)
-    registers = {
-        "import_t1": tg.ELECTRICITY_USED_TARIFF_1, "import_t2": tg.ELECTRICITY_USED_TARIFF_2,
-        "export_t1": tg.ELECTRICITY_DELIVERED_TARIFF_1, "export_t2": tg.ELECTRICITY_DELIVERED_TARIFF_2,
-    }
-    for name, obj in registers.items():
-        v[f"total_power_{name}_kwh"] = float(obj.value)
-    v["total_power_import_kwh"] = float(registers["import_t1"].value + registers["import_t2"].value)
-    v["total_power_export_kwh"] = float(registers["export_t1"].value + registers["export_t2"].value)
+    if profile in ("nl5", "nl5-mbus2", "nl4"):
+        v["long_power_fail_count"] = tg.LONG_POWER_FAILURE_COUNT.value
+    if profile in ("lu", "se"):  # totals only
+        v["total_power_import_kwh"] = float(tg.ELECTRICITY_IMPORTED_TOTAL.value)
+        v["total_power_export_kwh"] = float(tg.ELECTRICITY_EXPORTED_TOTAL.value)
+    else:
+        v["active_tariff"] = int(tg.ELECTRICITY_ACTIVE_TARIFF.value)
+        registers = {
+            "import_t1": tg.ELECTRICITY_USED_TARIFF_1, "import_t2": tg.ELECTRICITY_USED_TARIFF_2,
+            "export_t1": tg.ELECTRICITY_DELIVERED_TARIFF_1,
+            "export_t2": tg.ELECTRICITY_DELIVERED_TARIFF_2,
+        }
+        for name, obj in registers.items():
+            v[f"total_power_{name}_kwh"] = float(obj.value)
+        v["total_power_import_kwh"] = float(registers["import_t1"].value
+                                            + registers["import_t2"].value)
+        v["total_power_export_kwh"] = float(registers["export_t1"].value
+                                            + registers["export_t2"].value)
     v["power_import_w"] = kw_to_w(tg.CURRENT_ELECTRICITY_USAGE)
     v["power_export_w"] = kw_to_w(tg.CURRENT_ELECTRICITY_DELIVERY)
     v["active_power_w"] = v["power_import_w"] - v["power_export_w"]
@@ -97,11 +107,14 @@ def expected_values(profile, tg):
             minus = getattr(tg, f"INSTANTANEOUS_ACTIVE_POWER_L{i}_NEGATIVE")
             v[f"active_power_l{i}_w"] = kw_to_w(plus) - kw_to_w(minus)
             current = getattr(tg, f"INSTANTANEOUS_CURRENT_L{i}").value
-            v[f"active_current_l{i}_a"] = float(current) if profile == "be" else int(current)
+            decimals = PROFILES[profile]["formats"]["A"][1]
+            v[f"active_current_l{i}_a"] = float(current) if decimals else int(current)
             if profile != "nl4":
                 v[f"active_voltage_l{i}_v"] = float(getattr(tg, f"INSTANTANEOUS_VOLTAGE_L{i}").value)
-    if profile in ("be", "nl5"):
-        gas = tg.get_mbus_device_by_channel(1)
+    if profile in ("lu", "se"):
+        return v
+    if profile in ("be", "nl5", "nl5-mbus2"):
+        gas = tg.get_mbus_device_by_channel(2 if profile == "nl5-mbus2" else 1)
         reading, gas_id = gas.MBUS_METER_READING, gas.MBUS_EQUIPMENT_IDENTIFIER.value
     elif profile == "nl4":
         reading, gas_id = tg.HOURLY_GAS_METER_READING, tg.EQUIPMENT_IDENTIFIER_GAS.value
@@ -490,3 +503,49 @@ def test_cli_errors(args, message):
     proc = spawn("--out", "-", "--count", "1", *args)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 2 and message in err.decode() and out == b""
+
+
+# -- replay ----------------------------------------------------------------------------
+
+
+def test_replay_sends_given_telegrams_in_turn(tmp_path):
+    one = run("be", "2026-05-02T10:00:00", 1)[0][0]
+    two = run("nl22", "2026-05-02T10:00:00", 1)[0][0]
+    two = strip_parity("nl22", two)
+    records = tmp_path / "telegrams.json"
+    records.write_text(json.dumps({"telegrams": [{"id": "a", "text": one.decode()},
+                                                 {"id": "b", "text": two.decode()}]}))
+    raw = tmp_path / "telegrams.txt"
+    raw.write_bytes(one + two)
+    log = tmp_path / "log.jsonl"
+    for path in (records, raw):
+        proc = spawn("--out", "-", "--replay", str(path), "--interval", "0.01", "--count", "5",
+                     "--log", str(log))
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert out == one + two + one + two + one
+    assert [e["values"]["replay"] for e in read_log(log)] == [0, 1, 0, 1, 0] * 2
+    proc = spawn("--out", "-", "--replay", str(raw), "--parity", "--interval", "0.01",
+                 "--count", "2")
+    out, _ = proc.communicate(timeout=20)
+    assert strip_parity("nl22", out) == one + two and out != one + two  # 7E1: bit 7 is parity
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"no telegram here")
+    proc = spawn("--out", "-", "--replay", str(empty), "--count", "1")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2 and b"no telegrams" in err and out == b""
+
+
+def test_totals_only_profiles_send_no_tariffs():
+    for profile in ("lu", "se"):
+        wire, entry = run(profile, "2026-02-03T04:05:06", 1)[0]
+        text = wire.decode("ascii")
+        assert "1-0:1.8.0(" in text and "1-0:2.8.0(" in text and "1-0:1.8.1(" not in text
+        assert "0-0:96.14.0" not in text and "active_tariff" not in entry["values"]
+        assert ("0-0:42.0.0(" in text) == (profile == "lu")
+    wire, entry = run("nl5-mbus2", "2026-02-03T04:05:06", 1)[0]
+    tg = parse("nl5-mbus2", wire)
+    assert tg.get_mbus_device_by_channel(1).MBUS_EQUIPMENT_IDENTIFIER.value in ("", None)
+    assert b"0-1:24.2.1(700101010000W)(00000000)" in wire
+    assert entry["values"]["gas_unique_id"] == tg.get_mbus_device_by_channel(2) \
+        .MBUS_EQUIPMENT_IDENTIFIER.value

@@ -16,6 +16,7 @@ class _Board:
 
     def __init__(self, mask7):
         self.p1_7e1 = mask7
+        self.p1_baud = 9600 if mask7 else 115200  # set: the reader does not learn it
 
 
 def feed(path, step, mask7, measure):

@@ -5,7 +5,9 @@ instance, never a hardware module):
 
     name                      str, e.g. "unix", "lilygo-t8-c3"
     p1_7e1                    True when the P1 line is 7E1 (DSMR 2.2/3): mask bit 7
-    set_p1_baud(baud)         config.json's p1.baud: 115200 (8N1) or 9600 (7E1)
+    p1_baud                   115200, 9600, or None while nothing has set it
+    set_p1_baud(baud)         115200 (8N1) or 9600 (7E1): config.json's p1.baud, a
+                              board's own setting, or what the P1 reader learns
     unique_id()               12 lowercase hex chars (the MAC on a board)
     async p1_open()           a stream with `async readinto(buf) -> int` (asyncio.StreamReader)
     p1_close()                close the stream (after an error; p1_open() is called again)

@@ -33,7 +33,7 @@ class Board:
     dns_addr = ("0.0.0.0", 53)  # captive-portal DNS server, on every interface
     ntp_host = "be.pool.ntp.org"
 
-    def __init__(self, name=None, p1_baud=115200, overrides=None):
+    def __init__(self, name=None, p1_baud=None, overrides=None):
         if name is None:
             name = pins.select(os.uname().machine)
         elif name not in pins.BOARDS:
@@ -70,7 +70,8 @@ class Board:
     # --- P1 port ------------------------------------------------------------
 
     def set_p1_baud(self, baud):
-        """115200 8N1 (DSMR 4/5, e-MUCS) or 9600 7E1 (DSMR 2.2/3).
+        """115200 8N1 (DSMR 4/5, e-MUCS) or 9600 7E1 (DSMR 2.2/3): config.json's
+        p1.baud, else what the P1 reader learns from the line (None until then).
 
         Takes effect at the next p1_open(); call p1_close() first if open.
         """

@@ -52,7 +52,7 @@ class Board:
     def __init__(self, argv):
         self.opts = _setup().parse_args(argv)
         self.http = self.opts["http"]
-        self.set_p1_baud(self.opts["baud"] or 115200)
+        self.set_p1_baud(self.opts["baud"])  # None: the P1 reader learns it (p1.line)
         self.sd_error = None
         self._file = None
         self._writer = None
@@ -64,8 +64,8 @@ class Board:
         self._mounted = False  # a FAT image is mounted on _SD_MOUNT
 
     def set_p1_baud(self, baud):
-        """config.json's p1.baud, else --baud: 115200 (8N1) or 9600 (7E1), from the
-        next p1_open() on."""
+        """115200 (8N1) or 9600 (7E1), from the next p1_open() on: config.json's
+        p1.baud, else --baud, else what the P1 reader learns from the line."""
         self.p1_baud = baud
         self.p1_7e1 = baud == 9600
 

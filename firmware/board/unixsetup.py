@@ -28,7 +28,8 @@ SECTOR = 512  # a FAT image's block
 USAGE = """usage: main.py --p1 <device | tcp://host:port> --sd <dir | FAT image> --http <host:port>
                [--baud 115200|9600] [--flash <dir>] [--flash-size <bytes|NNNk|NM>]
                [--led <file>] [--button <file>] [--wifi <file>] [--dns <host:port>]
-  --baud 9600 means DSMR 2.2/3: 9600 baud 7E1 (bit 7 is masked); config.json's p1.baud wins"""
+  --baud 9600 means DSMR 2.2/3: 9600 baud 7E1 (bit 7 is masked); config.json's p1.baud wins;
+  without either, the line is learned (115200 8N1, then 9600 7E1, ...)"""
 
 
 def parse_args(argv):

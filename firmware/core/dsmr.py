@@ -90,15 +90,19 @@ _keys = []
 _words = cold.load("firmware.core.obis").TABLE.split()  # one list: fewer holes than per line
 _i = 0
 while _i < len(_words):
-    _row = len(_names)
-    _names.append(_words[_i + 1])
     _kind = KINDS.index(_words[_i + 2])
-    KIND.append(_kind)
     _wide = _kind in (_NUM, _TSNUM, _NEXTLINE)  # these rows have a unit and decimals
-    UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-" else 0)
-    DEC.append(int(_words[_i + 4]) if _wide else 0)
-    SLOT.append(N_SLOTS)
-    N_SLOTS += _KIND_SLOTS[_kind]
+    if _words[_i + 1] in _names:  # another OBIS code for a field: the same row
+        _row = _names.index(_words[_i + 1])
+    else:
+        _row = len(_names)
+        _names.append(_words[_i + 1])
+        KIND.append(_kind)
+        UNIT.append(_UNITS.index(_words[_i + 3].encode()) if _wide and _words[_i + 3] != "-"
+                    else 0)
+        DEC.append(int(_words[_i + 4]) if _wide else 0)
+        SLOT.append(N_SLOTS)
+        N_SLOTS += _KIND_SLOTS[_kind]
     _keys.append((_key_of(_words[_i]), _row))
     _i += 5 if _wide else 3
 del _words
@@ -107,6 +111,7 @@ gc.collect()  # free the table's words before the long-lived arrays below are ma
 _keys.sort()
 KEYS = array("l", [_k[0] for _k in _keys])
 ROWS = bytearray([_k[1] for _k in _keys])
+_MBUS = bytes([_k[1] for _k in _keys if mbus_channel(_k[0])])  # the gas meter's rows
 N_FIELDS = len(_names)
 
 
@@ -121,7 +126,7 @@ def _hash(name):
 # The names' hashes in row order (two bytes a field instead of its name: a test checks
 # that no two fields share one).
 NAME_HASHES = array("H", [_hash(_n) for _n in _names])
-del _keys, _i, _kind, _row, _wide, _names
+del _keys, _i, _kind, _row, _wide, _names, _key_of  # (start-up work only)
 
 
 def row(name):
@@ -148,11 +153,41 @@ def row_of(key):
 
 ROW_TS = row("timestamp")
 ROW_GAS_TYPE = row("gas_device_type")
-_UNKEPT = bytes((row("power_fail_log"), row("message")))  # texts keep() leaves out
+IMPORT = row("total_power_import_kwh")  # its 4 tariffs follow it in the table
+EXPORT = row("total_power_export_kwh")
 _POW10 = const((1, 10, 100, 1000, 10000))
 
 
-TEXT_STORE = const(768)  # the texts a Reading keeps: ids, header, a 13-month 98.1.0 (~660)
+def total(r, first):
+    """An energy register in Wh: the meter's total (row first: 1-0:1.8.0 or 2.8.0) when
+    it sends one, else the sum of its tariffs (the 4 rows after it); -1: neither."""
+    if r.present[first]:
+        return r.values[SLOT[first]]
+    wh = -1
+    for i in range(first + 1, first + 5):
+        if r.present[i]:
+            wh = (0 if wh < 0 else wh) + r.values[SLOT[i]]
+    return wh
+
+
+def _real_gas(r):
+    """True when the gas rows hold a real reading: a meter id, and a reading time of
+    2000-2069 (an empty M-Bus channel sends 0-n:24.2.1(700101010000W)(00000000));
+    else they are cleared."""
+    named = dated = False
+    for i in _MBUS:
+        if r.present[i] and KIND[i] == _TEXT:
+            named = named or r.text_len[i] > 0
+        elif r.present[i] and KIND[i] != _NUM:  # a reading: timestamp yymmdd first
+            dated = dated or r.values[SLOT[i]] < 700000
+    if named and dated:
+        return True
+    for i in _MBUS:
+        r.present[i] = 0
+    return False
+
+
+TEXT_STORE = const(768)  # the texts a Reading keeps: header, ids, a 13-month 98.1.0 (~600)
 
 
 class Reading:
@@ -183,9 +218,8 @@ class Reading:
         self.crc = False
 
     def keep(self):
-        """Copy the header and the text fields the API uses out of the telegram into
-        the store, so the telegram buffer can take the next one. Power failure logs and
-        0-0:96.13.0 messages, which no API shows, are not kept."""
+        """Copy the header and the text fields out of the telegram into the store, so
+        the telegram buffer can take the next one."""
         src = memoryview(self.buf)
         dst = self.store
         n = self.header_len
@@ -195,7 +229,7 @@ class Reading:
             if self.present[r] and _TEXT <= KIND[r] <= _RAW:
                 at = self.text_at[r]
                 k = self.text_len[r]
-                if r in _UNKEPT or n + k > TEXT_STORE:
+                if n + k > TEXT_STORE:
                     self.present[r] = 0
                     continue
                 dst[n:n + k] = src[at:at + k]
@@ -215,8 +249,6 @@ class Reading:
         at = self.text_at[r]
         return bytes(self.buf[at:at + self.text_len[r]]).decode()
 
-    def header_text(self):
-        return bytes(self.buf[self.header_at:self.header_at + self.header_len]).decode()
 
 
 def smr_version(r):
@@ -233,7 +265,7 @@ def smr_version(r):
 
 def meter_model(r):
     """The header after the manufacturer, baud digit and '\\2': FLU5\\253769484_A -> 53769484_A."""
-    h = r.header_text()
+    h = bytes(r.buf[r.header_at:r.header_at + r.header_len]).decode()
     return h[6:] if h[4:5] == "\\" else h[4:]
 
 
@@ -254,13 +286,22 @@ def crc16(buf, n=None):
     return crc
 
 
-def _hexval(c):
-    if 48 <= c <= 57:
-        return c - 48
-    c |= 0x20
-    if 97 <= c <= 102:
-        return c - 87
-    return -1
+def _plain(buf, end):
+    """A telegram without a CRC, buf[0:end] up to its '!', is well formed: the header
+    ('/', the maker's XXX, the baud rate digit: the digit is checked), an empty line,
+    then lines of an OBIS code and (values), or of one (value) that continues the
+    line before (DSMR 2.2 gas), each ending in ')' CR LF; the '!' begins a line."""
+    i = start = buf.find(b"\r\n", 0, end) + 4  # past the header and the empty line
+    if start < 9 or buf[start - 2] != 13 or buf[start - 1] != 10 or not 48 <= buf[4] <= 57:
+        return False
+    while i < end:
+        e = buf.find(b"\r\n", i, end)
+        p = buf.find(b"(", i, e)
+        if e < 0 or p < 0 or buf[e - 1] != 41 or buf.find(b"\n", i, e) >= 0 \
+                or p > i and obis_key(buf, i, p) < 0:
+            return False
+        i = e + 2
+    return i == end and end > start
 
 
 # ---- Framer ----
@@ -273,17 +314,19 @@ class Framer:
     """Finds telegrams in a byte stream: '/' ... '!' CRC CR LF.
 
     Resyncs on every '/', caps a telegram at `size` bytes and checks the CRC-16/ARC.
-    A 115200 baud meter (DSMR 4+, e-MUCS) must send a CRC; a 9600 7E1 one (DSMR
-    2.2/3) may not, until it once did. Bit 7 is masked on 7E1 lines. Feed it chunks; when `ready` is set, buf[0:length] holds one checked
-    telegram (call done() after using it). Nothing buffered is ever thrown away
-    between telegrams: feed() returns where it stopped in the chunk.
+    DSMR 2.2/3 meters send no CRC: until the line has delivered a telegram with a
+    good CRC, a telegram without one counts when it is well formed (_plain); from
+    then on every telegram needs its CRC. Bit 7 is masked on 7E1 lines. Feed it
+    chunks; when `ready` is set, buf[0:length] holds one checked telegram (call
+    done() after using it). Nothing buffered is ever thrown away between telegrams:
+    feed() returns where it stopped in the chunk.
     """
 
     def __init__(self, size=MAX_TELEGRAM, mask7=False):
         self.buf = bytearray(size)
         self.size = size
         self.mask7 = mask7
-        self.crc_required = not mask7  # also set once a 7E1 meter sent a good CRC
+        self.crc_required = False  # set once the line delivered a telegram with a CRC
         self.state = _IDLE
         self.n = 0  # bytes collected
         self.bang = 0  # index of '!' in buf
@@ -382,16 +425,20 @@ class Framer:
             digits -= 2
         else:
             digits -= 1
-        if digits == 0:
-            return not self.crc_required
+        if digits == 0:  # no CRC: '!' CR LF, and a line that never sent one
+            return self.n - b == 3 and not self.crc_required and _plain(buf, b)
         if digits != 4:
             return False
         sent = 0
         for i in range(b + 1, b + 5):
-            v = _hexval(buf[i])
-            if v < 0:
+            c = buf[i] | 0x20  # a hex digit, either case
+            if 48 <= c <= 57:
+                c -= 48
+            elif 97 <= c <= 102:
+                c -= 87
+            else:
                 return False
-            sent = sent * 16 + v
+            sent = sent * 16 + c
         if crc16(buf, b + 1) != sent:
             return False
         self.crc_required = True
@@ -457,12 +504,12 @@ def _ts(buf, i, end, values, slot):
             date = date * 10 + c
         else:
             time = time * 10 + c
-    flag = buf[i + 12] | 0x20 if end - i == 13 else 0
+    flag = buf[i + 12] if end - i == 13 else 0  # S or W, as DSMR (and dsmr_parser) say
     if flag == 0:
         dst = -1
-    elif flag == 115:  # 's'
+    elif flag == 83:  # 'S'
         dst = 1
-    elif flag == 119:  # 'w'
+    elif flag == 87:  # 'W'
         dst = 0
     else:
         return False
@@ -502,7 +549,8 @@ class Parser:
         bang = buf.find(b"!", 0, n)
         r.crc = bang >= 0 and n - bang > 4
         skip_ch = 0  # M-Bus channels (bits) that are not a gas meter
-        gas_ch = 0  # the M-Bus channel taken as the gas meter
+        gas_ch = 0  # the M-Bus channel whose values the gas rows hold
+        real = False  # ... and they are a real reading: later channels are ignored
         pending = -1  # row whose value is on the next line (DSMR 2.2 gas)
         i = eol + 1
         while i < bang:
@@ -528,21 +576,27 @@ class Parser:
                 if ch:  # the table has M-Bus rows on channel 1
                     key = (key & ~_CHANNEL_BITS) | (1 << 22)
                 row = row_of(key) if key >= 0 else -1
-                if row >= 0 and ch and (skip_ch >> ch & 1 or (gas_ch and ch != gas_ch)):
-                    row = -1  # another M-Bus device than the gas meter
+                if row >= 0 and ch and ch != gas_ch:  # (a meter's channels come one by one)
+                    if skip_ch >> ch & 1:
+                        row = -1  # not a gas meter
+                    elif gas_ch and (real or _real_gas(r)):
+                        real = True
+                        row = -1  # the gas meter was found on an earlier channel
+                    else:  # the earlier channel (if any) had no real reading: this one
+                        gas_ch = ch
                 if row >= 0:
                     res = self._field(buf, p, end, row, r)
                     if res < 0:
                         self.field_errors += 1
-                    elif ch:
-                        if row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
-                            skip_ch |= 1 << ch
-                            r.present[row] = 0
-                        else:
-                            gas_ch = ch
+                    elif row == ROW_GAS_TYPE and r.values[SLOT[row]] != _GAS_TYPE:
+                        skip_ch |= 1 << ch  # a water or heat meter (its type comes first)
+                        r.present[row] = 0
+                        gas_ch = 0
                     if res == 2:
                         pending = row
             i = e + 1
+        if not real:
+            _real_gas(r)  # an empty channel is no gas meter
         if r.crc and not r.present[ROW_TS]:
             return False
         return True

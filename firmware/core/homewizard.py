@@ -1,11 +1,12 @@
 """HomeWizard P1 v1 API bodies (/api, /api/v1/data) from the live reading.
 
 Numbers are written from the scaled ints as exact decimals: the board's floats are
-single precision and would garble a register like 012345.678 kWh. The body is made
-piece by piece (pieces()), so it takes no buffer of its own.
+single precision and would garble a register like 012345.678 kWh. Every number is a
+valid JSON number (no leading zeros: 090212160000 is written 90212160000). The body is
+made piece by piece (pieces()), so it takes no buffer of its own.
 """
 
-from firmware.core.dsmr import DEC, SLOT, meter_model, row, smr_version
+from firmware.core.dsmr import DEC, EXPORT, IMPORT, SLOT, meter_model, row, smr_version, total
 
 # Fields whose HomeWizard key is our field name, written with the field's decimals
 PLAIN = (
@@ -43,13 +44,8 @@ NET = (
     ("active_power_l2_w", "power_import_l2_kw", "power_export_l2_kw"),
     ("active_power_l3_w", "power_import_l3_kw", "power_export_l3_kw"),
 )
-# (HomeWizard key, fields summed)
-SUMS = (
-    ("total_power_import_kwh", ("total_power_import_t1_kwh", "total_power_import_t2_kwh",
-                                "total_power_import_t3_kwh", "total_power_import_t4_kwh")),
-    ("total_power_export_kwh", ("total_power_export_t1_kwh", "total_power_export_t2_kwh",
-                                "total_power_export_t3_kwh", "total_power_export_t4_kwh")),
-)
+# (HomeWizard key, energy rows): the meter's total register, else the sum of its tariffs
+TOTALS = (("total_power_import_kwh", IMPORT), ("total_power_export_kwh", EXPORT))
 _POW10 = (1, 10, 100, 1000)
 
 
@@ -73,9 +69,10 @@ def _value(r, name):
 
 
 def _stamp(r, name):
-    """YYMMDDhhmmss as a number, HomeWizard style, from a TS / TSNUM field."""
+    """YYMMDDhhmmss as a JSON number, HomeWizard style, from a TS / TSNUM field: the
+    date without leading zeros (2009-02-12 16:00 -> 90212160000)."""
     s = SLOT[row(name)]
-    return "%06d%06d" % (r.values[s], r.values[s + 1])
+    return "%d%06d" % (r.values[s], r.values[s + 1])
 
 
 def gas(r):
@@ -90,10 +87,17 @@ def gas(r):
 
 
 def _string(text):
-    """A JSON string of meter text (ids, models: no control characters)."""
-    if '"' in text or "\\" in text:
-        text = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"%s"' % text
+    """A JSON string of meter text (ids, models, the WiFi name)."""
+    for c in text:
+        if c < " " or c == '"' or c == "\\":
+            break
+    else:
+        return '"%s"' % text
+    out = ['"']
+    for c in text:
+        out.append("\\u%04x" % ord(c) if c < " " else "\\" + c if c in '"\\' else c)
+    out.append('"')
+    return "".join(out)
 
 
 def pieces(r, wifi_ssid=None, wifi_strength=None):
@@ -127,14 +131,10 @@ def _fields(r, wifi_ssid, wifi_strength):
         val = _value(r, name)
         if val is not None:
             yield key, str(val[0])
-    for key, fields in SUMS:
-        total = None
-        for name in fields:
-            val = _value(r, name)
-            if val is not None:
-                total = (total or 0) + val[0]
-        if total is not None:
-            yield key, decimal(total, 3)
+    for key, rows in TOTALS:
+        wh = total(r, rows)
+        if wh >= 0:
+            yield key, decimal(wh, 3)
     for key, imp, exp in NET:
         a = _value(r, imp)
         b = _value(r, exp)

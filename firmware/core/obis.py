@@ -5,7 +5,9 @@ the module is imported: dsmr parses this text once at import into compact arrays
 then lets this module go (core.cold).
 """
 
-# The field table: one row per OBIS code; a new meter field is one row here.
+# The field table: one row per OBIS code; a new meter field is one row here. Only the
+# fields the API or the history use are here (every row takes room in the heap for good);
+# other lines are skipped: the power failure log, messages, the breaker and limiter.
 # It is text, parsed once at import into compact arrays (tuples cost far more RAM).
 #   OBIS code, name, kind, unit (- for none), decimals kept
 # Kinds: num   (012345.678*kWh) -> int scaled by 10**decimals
@@ -14,16 +16,22 @@ then lets this module go (core.cold).
 #        text  (text) and raw (everything after the code): kept in the telegram
 #        nextline  DSMR 2.2 gas: (timestamp)(..)..(unit) and (value) on the next line
 # Gas / M-Bus rows are written with channel 1 and match any channel 1-4.
+# A name that is already in the table is another OBIS code for the same field (its
+# kind, unit and decimals are the first row's). The 4 tariffs follow their total
+# (dsmr.total() sums them when the meter sends no total).
 TABLE = """
 0-0:1.0.0    timestamp                   ts
 1-3:0.2.8    smr_version                 num      -    0
 0-0:96.1.4   smr_version_be              num      -    0
 0-0:96.1.1   unique_id                   text
+0-0:42.0.0   unique_id                   text
 0-0:96.14.0  active_tariff               num      -    0
+1-0:1.8.0    total_power_import_kwh      num      kWh  3
 1-0:1.8.1    total_power_import_t1_kwh   num      kWh  3
 1-0:1.8.2    total_power_import_t2_kwh   num      kWh  3
 1-0:1.8.3    total_power_import_t3_kwh   num      kWh  3
 1-0:1.8.4    total_power_import_t4_kwh   num      kWh  3
+1-0:2.8.0    total_power_export_kwh      num      kWh  3
 1-0:2.8.1    total_power_export_t1_kwh   num      kWh  3
 1-0:2.8.2    total_power_export_t2_kwh   num      kWh  3
 1-0:2.8.3    total_power_export_t3_kwh   num      kWh  3
@@ -51,14 +59,9 @@ TABLE = """
 1-0:72.36.0  voltage_swell_l3_count      num      -    0
 0-0:96.7.21  any_power_fail_count        num      -    0
 0-0:96.7.9   long_power_fail_count       num      -    0
-1-0:99.97.0  power_fail_log              raw
 1-0:1.4.0    active_power_average_kw     num      kW   3
 1-0:1.6.0    montly_power_peak           tsnum    kW   3
 0-0:98.1.0   peak_history                raw
-0-0:96.13.0  message                     text
-0-0:96.3.10  breaker_state               num      -    0
-0-0:17.0.0   limiter_kw                  num      kW   1
-1-0:31.4.0   fuse_threshold_a            num      A    0
 0-1:24.1.0   gas_device_type             num      -    0
 0-1:96.1.0   gas_unique_id               text
 0-1:96.1.1   gas_unique_id_be            text

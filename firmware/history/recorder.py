@@ -12,24 +12,14 @@ from array import array
 from micropython import const
 
 from firmware.core import clock, cold
-from firmware.core.dsmr import ROW_TS, SLOT, row
+from firmware.core.dsmr import IMPORT, ROW_TS, SLOT, row, total
 from firmware.core.quarter import Quarter
 
 _CHECKPOINT_S = const(60)
 _WAIT = const(10)  # telegrams of a new quarter that can wait for the last one's file
-_IMPORT_ROWS = tuple(row("total_power_import_t%d_kwh" % t) for t in (1, 2, 3, 4))
 _ROW_IMPORT_W = row("power_import_kw")
 _ROW_EXPORT_W = row("power_export_kw")
 _ROW_AVG = row("active_power_average_kw")
-
-
-def import_wh(r):
-    """Sum of the import registers in Wh, or -1 when the telegram has none."""
-    total = -1
-    for i in _IMPORT_ROWS:
-        if r.present[i]:
-            total = (0 if total < 0 else total) + r.values[SLOT[i]]
-    return total
 
 
 class Recorder:
@@ -71,7 +61,7 @@ class Recorder:
         hhmmss = v[t + 1]
         qid = clock.quarter_id(v[t], hhmmss, v[t + 2])
         second = hhmmss // 100 % 100 % 15 * 60 + hhmmss % 100
-        wh = import_wh(r)
+        wh = total(r, IMPORT)  # Wh: 1-0:1.8.0, else the tariffs' sum; -1: none
         consumed = v[SLOT[_ROW_IMPORT_W]] if r.present[_ROW_IMPORT_W] else 0
         exported = v[SLOT[_ROW_EXPORT_W]] if r.present[_ROW_EXPORT_W] else 0
         avg = v[SLOT[_ROW_AVG]] if r.present[_ROW_AVG] else -1

@@ -2,7 +2,8 @@
 
 Holds the last good reading (the framer's buffer still holds its telegram until the
 next one begins), the counters, and tells listeners (quarter recorder, publishers)
-about every new reading.
+about every new reading. When nothing sets the line (config.json's p1.baud, the
+board), p1.line learns it.
 """
 
 import asyncio
@@ -11,10 +12,24 @@ import time
 
 from micropython import const
 
+from firmware.core import cold
 from firmware.core.dsmr import MAX_TELEGRAM, Framer, Parser, Reading
 
 CHUNK = const(256)
 _RETRY_MS = const(1000)
+_LEARN_MS = const(25000)  # no valid telegram this long: other line settings (p1.line)
+
+
+async def _learn(reader):
+    """Learning the line settings: each _LEARN_MS without a valid telegram, p1.line
+    tries the other ones; it keeps the ones that work."""
+    while True:
+        await asyncio.sleep_ms(_LEARN_MS)  # a DSMR 4 or 2.2 meter sends every 10 s
+        try:
+            if cold.load("firmware.p1.line").step(reader):
+                return
+        except MemoryError:  # again in a while
+            gc.collect()
 
 
 class P1Reader:
@@ -32,6 +47,12 @@ class P1Reader:
         self.listeners = []
         self.error = None  # why the P1 source is not open, for /about
         self.memory_errors = 0  # MemoryErrors met (and survived) by the listeners
+        self.task = None  # the run() task while the line is open (p1.line stops its read)
+        self.line = "configured"  # the line settings: configured, learning or learned
+        if board.p1_baud is None:
+            cold.load("firmware.p1.line").start(self)
+            gc.collect()  # (its code, gone already)
+            asyncio.create_task(_learn(self))
 
     @property
     def good(self):
@@ -40,7 +61,8 @@ class P1Reader:
     def counters(self):
         f = self.framer
         return {"telegrams": self.good, "crc_errors": f.bad, "oversize": f.oversize,
-                "rejected": self.rejected, "field_errors": self.parser.field_errors}
+                "rejected": self.rejected, "field_errors": self.parser.field_errors,
+                "baud": self.board.p1_baud, "line": self.line}
 
     def age_ms(self):
         """Milliseconds since the last good telegram, None if there was none."""
@@ -81,6 +103,7 @@ class P1Reader:
                 stream = await board.p1_open()
                 board.p1_request(True)
                 self.error = None
+                self.task = asyncio.current_task()
                 while True:
                     n = await stream.readinto(self.chunk)
                     if not n:
@@ -94,6 +117,9 @@ class P1Reader:
                 if self.error != str(e):
                     self.error = str(e)
                     self.log("p1: %s; retrying" % e)
+            except asyncio.CancelledError:  # p1.line set the line anew: open it again
+                pass
+            self.task = None
             board.p1_request(False)
             board.p1_close()
             await asyncio.sleep_ms(_RETRY_MS)

@@ -58,7 +58,7 @@ def test_belgian_fields():
     assert r.text_of("unique_id") == "3153414733313031303231363035"
     assert r.text_of("gas_unique_id_be") == "37464C4F32313139303333373333"
     assert r.text_of("peak_history").startswith("(2)(1-0:1.6.0)")
-    assert r.header_text() == "FLU5\\253769484_A"
+    assert homewizard.meter_model(r) == "53769484_A"
 
 
 def test_dutch_fields():
@@ -84,7 +84,7 @@ def test_dsmr22_without_crc_timestamp_or_7e1():
     assert r.get("power_import_kw") == 980
     assert r.get("gas_22", 3) == 4042
     assert r.values[dsmr.SLOT[dsmr.row("gas_22")] + 2] == -1  # no S/W flag in 2.2
-    assert not r.has("limiter_kw")  # 999*A does not fit a kW row: left out
+    assert dsmr.row_of(dsmr.obis_key(b"0-0:17.0.0", 0, 10)) == -1  # no field: skipped
 
 
 def test_any_chunking_gives_the_same_telegrams():
@@ -116,13 +116,36 @@ def test_oversize_is_counted_and_the_next_one_read():
     assert [t for t, r in out] == [TELEGRAMS["nl5"]]
 
 
-def test_missing_crc_is_rejected_on_115200_lines():
-    f, out = frame_all(wire(BE, crc=False) + TELEGRAMS["be"])
-    assert len(out) == 1 and f.bad == 1
-    # a ')' turned into '!' looks like a CRC-less telegram: it must not pass
+def test_a_crc_less_telegram_counts_until_the_line_sent_a_crc():
+    plain = wire(BE, crc=False)
+    f, out = frame_all(plain + TELEGRAMS["be"] + plain + TELEGRAMS["nl5"])
+    assert [t for t, r in out] == [plain, TELEGRAMS["be"], TELEGRAMS["nl5"]]
+    assert out[0][1].get("power_import_kw") == 1234 and not out[0][1].crc
+    assert f.bad == 1 and f.crc_required
+
+
+def test_a_crc_less_telegram_must_be_well_formed():
+    good = wire(NL22, crc=False)
     cut = TELEGRAMS["be"].find(b"*kW)") + 3
-    f, out = frame_all(TELEGRAMS["be"][:cut] + b"!\r\n" + TELEGRAMS["be"])
-    assert len(out) == 1 and f.bad == 1
+    broken = [
+        TELEGRAMS["be"][:cut] + b"!\r\n",  # a ')' turned into '!': the line is cut
+        good.replace(b"/ISk5", b"/ISkX"),  # no baud rate digit after the maker
+        good.replace(b"003\r\n\r\n", b"003\r\n"),  # no empty line after the header
+        good.replace(b"!\r\n", b"!\n"),  # '!' LF
+        good.replace(b"\r\n!", b"!"),  # '!' at the end of a line
+        good.replace(b"(0001)", b"(0001)x"),  # something after the value(s)
+        good.replace(b"(0001)", b"(0001"),  # not closed
+        good.replace(b"0-0:96.14.0", b"0-0:96.1x.0"),  # not an OBIS code
+        good.replace(b"0-0:96.14.0(0001)", b"0-0:96.14.0"),  # no value
+        good.replace(b"0-0:96.14.0(0001)\r\n", b"0-0:96.14.0(0001)\n"),  # LF only
+        b"/ISk5\\2ME382-1003\r\n\r\n!\r\n",  # no lines
+    ]
+    for bad in broken:
+        f, out = frame_all(bad + good)
+        assert [t for t, r in out] == [good], bad
+        assert f.bad == 1, bad
+    f, out = frame_all(good)  # the DSMR 2.2 gas line continues on the next line
+    assert out[0][1].get("gas_22", 3) == 4042
 
 
 def test_missing_crc_after_a_crc_was_seen_is_rejected_on_7e1_lines():
@@ -145,6 +168,53 @@ def test_malformed_values_are_left_out_not_guessed():
     r = out[0][1]
     assert not r.has("power_import_kw") and not r.has("active_voltage_l1_v")
     assert r.get("power_export_kw") == 2193
+
+
+# From dsmr_parser's test suite (ndokter/dsmr_parser, test/example_telegrams.py,
+# TELEGRAM_V5_TWO_MBUS, shortened): an empty M-Bus channel 1, the gas meter on 2.
+TWO_MBUS = """/ISK5\\2M550T-1012
+
+1-3:0.2.8(50)
+0-0:1.0.0(200426223325S)
+0-0:96.1.1(4530303434303037333832323436303139)
+1-0:1.8.1(002130.115*kWh)
+1-0:1.7.0(00.111*kW)
+0-1:24.1.0(003)
+0-1:96.1.0()
+0-1:24.2.1(700101010000W)(00000000)
+0-2:24.1.0(003)
+0-2:96.1.0(4730303339303031393336393930363139)
+0-2:24.2.1(200426223001S)(00246.138*m3)
+!"""
+
+
+def test_an_empty_mbus_channel_is_not_the_gas_meter():
+    r = frame_all(wire(TWO_MBUS))[1][0][1]
+    assert r.get("gas", 3) == 246138 and r.get("gas", 0) == 200426
+    assert r.text_of("gas_unique_id") == "4730303339303031393336393930363139"
+    d = json.loads("".join(homewizard.pieces(r)))
+    assert d["total_gas_m3"] == 246.138 and d["gas_timestamp"] == 200426223001
+    # the placeholder alone, or beside a water meter: no gas
+    alone = TWO_MBUS.split("0-2:24.1.0")[0] + "!"
+    water = TWO_MBUS.replace("0-2:24.1.0(003)", "0-2:24.1.0(007)")
+    for text in (alone, water):
+        r = frame_all(wire(text))[1][0][1]
+        assert not r.has("gas") and not r.has("gas_device_type")
+        assert "total_gas_m3" not in json.loads("".join(homewizard.pieces(r)))
+    # two real gas meters: the first one
+    both = TWO_MBUS.replace("0-1:96.1.0()", "0-1:96.1.0(4730)").replace(
+        "(700101010000W)(00000000)", "(200426220000S)(00011.000*m3)")
+    r = frame_all(wire(both))[1][0][1]
+    assert r.get("gas", 3) == 11000 and r.text_of("gas_unique_id") == "4730"
+    # a heat meter on channel 1 (device type 004, GJ) is no gas meter either
+    heat = TWO_MBUS.replace("0-1:24.1.0(003)", "0-1:24.1.0(004)").replace(
+        "0-1:96.1.0()", "0-1:96.1.0(621848012D2C0B0C)").replace(
+        "(700101010000W)(00000000)", "(200426223001S)(240.860*GJ)")
+    p = dsmr.Parser()
+    r = dsmr.Reading()
+    text = wire(heat)
+    assert p.parse(bytearray(text), len(text), r) and p.field_errors == 0
+    assert r.get("gas", 3) == 246138
 
 
 def test_gas_meter_found_on_any_mbus_channel():
@@ -178,6 +248,69 @@ def test_homewizard_data_matches_the_telegram():
     d = json.loads("".join(homewizard.pieces(one("nl5"))))
     assert d["active_power_w"] == -2193 and d["active_power_l1_w"] == -2840
     assert "montly_power_peak_w" not in d
+
+
+# From dsmr_parser's test suite (TELEGRAM_V3, shortened): a gas reading of 2009, and
+# dsmr-reader's (dsmr_datalogger/tests/datalogger/test_luxembourg_smarty.py): totals only.
+V3 = """/ISk5\\2MT382-1000
+
+0-0:96.1.1(4B384547303034303436333935353037)
+1-0:1.8.1(12345.678*kWh)
+1-0:1.7.0(001.19*kW)
+0-0:17.0.0(016*A)
+0-1:96.1.0(3232323241424344313233343536373839)
+0-1:24.1.0(03)
+0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)
+(00001.001)
+0-1:24.4.0(1)
+!"""
+LUX = """/Lux5\\ABCDEFG123_D
+
+1-3:0.2.8(42)
+0-0:1.0.0(191031142239W)
+0-0:42.0.0(12345678901234567890123456789012)
+1-0:1.8.0(005675.956*kWh)
+1-0:2.8.0(000000.002*kWh)
+1-0:3.8.0(000120.721*kvarh)
+1-0:1.7.0(03.074*kW)
+1-0:2.7.0(00.000*kW)
+0-0:17.0.0(27.600*kVA)
+!"""
+
+
+def test_every_number_is_valid_json():
+    r = frame_all(wire(V3, crc=False))[1][0][1]
+    body = "".join(homewizard.pieces(r))
+    assert '"gas_timestamp":90212160000' in body  # not 090212160000
+    d = json.loads(body)
+    assert d["gas_timestamp"] == 90212160000 and d["total_gas_m3"] == 1.001
+    assert d["external"][0]["timestamp"] == 90212160000
+    assert d["unique_id"] == "4B384547303034303436333935353037"
+    be = BE.replace("1-0:1.6.0(261104183000W)", "1-0:1.6.0(090104183000W)")
+    d = json.loads("".join(homewizard.pieces(frame_all(wire(be))[1][0][1])))
+    assert d["montly_power_peak_timestamp"] == 90104183000
+    # negative and small numbers, and text that needs escaping
+    assert json.loads(homewizard.decimal(-5, 3)) == -0.005
+    assert json.loads(homewizard._string('a"b\\c\x01')) == 'a"b\\c\x01'
+    d = json.loads("".join(homewizard.pieces(r, wifi_ssid='my "wifi"\t', wifi_strength=-60)))
+    assert d["wifi_ssid"] == 'my "wifi"\t' and d["wifi_strength"] == -60
+
+
+def test_totals_come_from_the_total_registers_when_sent():
+    r = frame_all(wire(LUX))[1][0][1]
+    assert r.get("total_power_import_kwh") == 5675956
+    assert r.text_of("unique_id") == "12345678901234567890123456789012"  # 0-0:42.0.0
+    assert dsmr.total(r, dsmr.IMPORT) == 5675956 and dsmr.total(r, dsmr.EXPORT) == 2
+    d = json.loads("".join(homewizard.pieces(r)))
+    assert d["total_power_import_kwh"] == 5675.956 and d["total_power_export_kwh"] == 0.002
+    assert "total_power_import_t1_kwh" not in d and d["active_power_w"] == 3074
+    # the sum of the tariffs without them; the total wins when both are sent
+    r = one("be")
+    assert dsmr.total(r, dsmr.IMPORT) == 812034 + 1015758
+    both = BE.replace("1-0:1.8.1", "1-0:1.8.0(001827.000*kWh)\n1-0:1.8.1")
+    r = frame_all(wire(both))[1][0][1]
+    assert dsmr.total(r, dsmr.IMPORT) == 1827000
+    assert dsmr.total(dsmr.Reading(), dsmr.EXPORT) == -1
 
 
 def test_decimal_text_is_exact():

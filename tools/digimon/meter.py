@@ -1,13 +1,20 @@
 """Simulated P1 smart meter: clock, energy registers, capacity peaks and output.
 
-    digimon meter --out pty|pty:/path|tcp://[host]:port|- --profile be|nl5|nl4|nl22
+    digimon meter --out pty|pty:/path|tcp://[host]:port|-
+                  --profile be|nl5|nl5-mbus2|nl4|nl22|lu|se
                   --speed N --start 2026-03-29T01:50:00 --seed N [--count N]
                   [--log FILE] [--corrupt RATE] [--messages]
+    digimon meter --out ... --replay FILE [--interval S] [--parity] [--speed N] [--count N]
 
 The meter runs on simulated time (integer epoch seconds) and shows it as local
 Europe/Brussels time with the DSMR S/W flag.  Energy is kept in exact integer
 joules (W*s): every register step is the printed power times the interval, so the
 registers agree with 1-0:1.7.0/2.7.0 over time.
+
+--replay sends given telegrams instead (real meters' ones, e.g. from other projects'
+test suites), in turn and then again from the first: FILE holds them as they are
+on the wire, or is a JSON file of records with their "text" (like
+../shared/telegrams/dsmr_parser_examples.json).
 """
 
 import argparse
@@ -28,7 +35,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .household import Household, noise
-from .telegram import PROFILES, corrupt, encode, power_step
+from .telegram import PROFILES, add_parity, corrupt, encode, power_step
 
 TZ = ZoneInfo("Europe/Brussels")
 QUARTER = 900
@@ -274,6 +281,12 @@ class Meter:
             "msg": self.message(t),
             "gas_id": self.gas_id, "gas_ts": self.gas_snap[0], "gas": self.gas_snap[1],
         }
+        # Totals (meters without tariff registers) and reactive energy (not simulated:
+        # a share of the active energy, so the registers still only go up).
+        r["imp"] = r["imp1"] + r["imp2"]
+        r["exp"] = r["exp1"] + r["exp2"]
+        r["rimp"] = r["imp"] // 25
+        r["rexp"] = r["exp"] // 10
         for i, (w, v) in enumerate(zip(self.phase_w, volts), 1):
             r[f"pi{i}"] = max(w, 0)
             r[f"pe{i}"] = max(-w, 0)
@@ -292,6 +305,44 @@ class Meter:
         self._integrate(t, t + self.interval)
         self.t = t + self.interval
         return wire, {"t": lt.isoformat(), "corrupt": False, "values": values}
+
+
+# -- replay ----------------------------------------------------------------------------
+
+
+def read_telegrams(path: str) -> list:
+    """The telegrams in a file: a JSON file of records with "text" (or of strings), or
+    telegrams as they are on the wire, one after the other."""
+    data = open(path, "rb").read()
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return [b"/" + part for part in data.split(b"/")[1:]]
+    records = doc.get("telegrams", []) if isinstance(doc, dict) else doc
+    return [(r["text"] if isinstance(r, dict) else r).encode("latin-1") for r in records]
+
+
+class Replay:
+    """Given telegrams, sent in turn like a meter's (and again from the first)."""
+
+    def __init__(self, path: str, interval: float = 1.0, parity: bool = False):
+        self.telegrams = read_telegrams(path)
+        if not self.telegrams:
+            raise ValueError(f"--replay {path}: no telegrams in it")
+        self.interval = interval
+        self.parity = parity
+        self.profile = {"crc": True}
+        self.sent = 0
+
+    def next_telegram(self) -> tuple:
+        i = self.sent % len(self.telegrams)
+        wire = self.telegrams[i]
+        self.profile = {"crc": not wire.endswith(b"!\r\n")}  # for corrupt()
+        if self.parity:
+            wire = add_parity(wire)
+        self.sent += 1
+        return wire, {"t": datetime.now(TZ).isoformat(), "corrupt": False,
+                      "values": {"replay": i}}
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -481,7 +532,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="pty",
                         help="pty, pty:/path/to/symlink, tcp://[host]:port or - (stdout); default pty")
     parser.add_argument("--profile", default="be", choices=list(PROFILES),
-                        help="be (Fluvius e-MUCS), nl5 (DSMR 5), nl4 (DSMR 4.2), nl22 (DSMR 2.2)")
+                        help="be (Fluvius e-MUCS), nl5 (DSMR 5), nl5-mbus2 (DSMR 5, an empty "
+                             "M-Bus channel 1, gas on 2), nl4 (DSMR 4.2), nl22 (DSMR 2.2), "
+                             "lu (Luxembourg Smarty), se (Swedish); lu and se send totals only")
+    parser.add_argument("--replay", default=None,
+                        help="send the telegrams of this file instead (as they are on the wire, "
+                             "or a JSON file of records with their \"text\")")
+    parser.add_argument("--interval", type=float, default=1.0,
+                        help="--replay: seconds between telegrams (default 1)")
+    parser.add_argument("--parity", action="store_true",
+                        help="--replay: send them as a 9600 7E1 meter does (even parity in bit 7)")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="simulated seconds per real second (default 1)")
     parser.add_argument("--start", default=None,
@@ -514,8 +574,13 @@ def main(args) -> int:
         return fail("--count must be >= 0")
     if args.fast < 0:
         return fail("--fast must be >= 0")
+    if not args.interval > 0:
+        return fail("--interval must be > 0")
     try:
-        meter = Meter(args.profile, args.start, args.seed, args.messages)
+        if args.replay:
+            meter = Replay(args.replay, args.interval, args.parity)
+        else:
+            meter = Meter(args.profile, args.start, args.seed, args.messages)
         out = open_output(args.out)
     except (ValueError, OSError) as err:
         return fail(str(err))

@@ -25,7 +25,8 @@ def micropython(rt=None):
 
 def command(p1, sd, http, baud=115200, heap=None, board=None, built=False, rt=None):
     """(argv, env, cwd) to start the firmware; paths made absolute, the tree built
-    (unless built: then build/fs as it is) and installed into the flash folder.
+    (unless built: then build/fs as it is) and installed into the flash folder. baud
+    None: the firmware learns the line settings.
     board: more unix-board options, {"flash": dir, "led": file, ...}; rt: the runtime
     ("32" or "64", see digimon.runtime) and heap its -X heapsize (default: the budget)."""
     if built:
@@ -38,8 +39,9 @@ def command(p1, sd, http, baud=115200, heap=None, board=None, built=False, rt=No
     if not p1.startswith("tcp://"):
         p1 = os.path.abspath(p1)
     argv = [runtime.micropython(rt), "-X", "heapsize=" + (heap or runtime.heap(rt)), "main.py",
-            "--p1", p1,
-            "--http", http, "--baud", str(baud)]
+            "--p1", p1, "--http", http]
+    if baud:  # else the firmware learns the line settings
+        argv += ["--baud", str(baud)]
     if sd:
         argv += ["--sd", os.path.abspath(sd)]
     for name, value in board.items():
@@ -53,8 +55,9 @@ def add_arguments(p):
     p.add_argument("--p1", required=True, help="serial device (USB P1 cable, pty) or tcp://host:port")
     p.add_argument("--sd", help="directory that stands for the SD card")
     p.add_argument("--http", default="127.0.0.1:8080", help="host:port to serve on")
-    p.add_argument("--baud", type=int, default=115200, choices=(115200, 9600),
-                   help="9600 for DSMR 2.2/3 meters (7E1)")
+    p.add_argument("--baud", type=int, choices=(115200, 9600),
+                   help="115200 (8N1) or 9600 for DSMR 2.2/3 meters (7E1); default: learned "
+                        "from the line")
     p.add_argument("--runtime", choices=("32", "64"),
                    help="32: the 32-bit MicroPython 1.28 built by `make mp32` (the default where "
                         "it is built); 64: the 64-bit wheel (it has ssl)")

@@ -93,6 +93,36 @@ NL4_LINES = (  # like a Kaifa MA105: no voltages
     "1-0:42.7.0({pe2}*kW)", "1-0:61.7.0({pi3}*kW)", "1-0:62.7.0({pe3}*kW)",
     "0-1:24.1.0(003)", "0-1:96.1.0({gas_id})", "0-1:24.2.1({gas_ts})({gas}*m3)",
 )
+NL5_MBUS2_LINES = tuple(  # like an Iskra AM550: an empty M-Bus channel 1, gas on 2
+    line for line in NL5_LINES if not line.startswith("0-1:")) + (
+    "0-1:24.1.0(003)", "0-1:96.1.0()", "0-1:24.2.1(700101010000W)(00000000)",
+    "0-2:24.1.0(003)", "0-2:96.1.0({gas_id})", "0-2:24.2.1({gas_ts})({gas}*m3)",
+)
+_TOTALS = (
+    "1-0:1.8.0({imp}*kWh)", "1-0:2.8.0({exp}*kWh)",
+    "1-0:3.8.0({rimp}*kvarh)", "1-0:4.8.0({rexp}*kvarh)",
+    "1-0:1.7.0({p_imp}*kW)", "1-0:2.7.0({p_exp}*kW)",
+    "1-0:3.7.0(00.000*kvar)", "1-0:4.7.0(00.000*kvar)",
+)
+LU_LINES = (  # a Luxembourg Smarty (Sagemcom T210-D), decrypted: totals only
+    "1-3:0.2.8({version})", "0-0:1.0.0({ts})", "0-0:42.0.0({eid})",
+    *_TOTALS,
+    "0-0:17.0.0(027.6*kVA)", "1-0:9.7.0({p_imp}*kVA)", "1-0:10.7.0({p_exp}*kVA)",
+    "1-1:31.4.0(040*A)(-040*A)", "0-0:96.3.10(1)", "0-1:96.3.10(0)", "0-2:96.3.10(0)",
+    "0-0:96.7.21({fail_short})",
+    "1-0:32.32.0({sag1})", "1-0:52.32.0({sag2})", "1-0:72.32.0({sag3})",
+    "1-0:32.36.0({swell1})", "1-0:52.36.0({swell2})", "1-0:72.36.0({swell3})",
+    "0-0:96.13.0()", "0-0:96.13.2()", "0-0:96.13.3()", "0-0:96.13.4()", "0-0:96.13.5()",
+    *_VOLTS, *_AMPS, *_POWER_PHASES,
+)
+SE_LINES = (  # a Swedish meter (like an Aidon or L+G E360): totals only, no ids, no tariffs
+    "0-0:1.0.0({ts})",
+    *_TOTALS,
+    *_POWER_PHASES,
+    "1-0:23.7.0(0000.000*kvar)", "1-0:43.7.0(0000.000*kvar)", "1-0:63.7.0(0000.000*kvar)",
+    "1-0:24.7.0(0000.000*kvar)", "1-0:44.7.0(0000.000*kvar)", "1-0:64.7.0(0000.000*kvar)",
+    *_VOLTS, *_AMPS,
+)
 NL22_LINES = (  # no timestamp, no phases, gas in the old two-line form
     "0-0:96.1.1({eid})",
     *_REGISTERS,
@@ -107,6 +137,7 @@ NL22_LINES = (  # no timestamp, no phases, gas in the old two-line form
 # (Wh, W, mV, mA, litres) or plain counts ("n").
 KINDS = {
     "imp1": "kWh", "imp2": "kWh", "exp1": "kWh", "exp2": "kWh",
+    "imp": "kWh", "exp": "kWh", "rimp": "kWh", "rexp": "kWh",
     "p_imp": "kW", "p_exp": "kW", "avg": "kW", "peak": "kW",
     "pi1": "kW", "pi2": "kW", "pi3": "kW", "pe1": "kW", "pe2": "kW", "pe3": "kW",
     "v1": "V", "v2": "V", "v3": "V", "i1": "A", "i2": "A", "i3": "A",
@@ -119,7 +150,8 @@ KINDS = {
 # 0-0:96.1.4 or 1-3:0.2.8), smr_version (HomeWizard), lines, crc, parity (7E1 bit 7),
 # tariffs (be or nl numbering), ids (equipment id prefix, gas meter id prefix,
 # length; sent as hex ASCII), gas_every (s between gas captures), gas_flag (S/W on
-# the gas time), formats (quantity -> (integer digits, decimals)).
+# the gas time), formats (quantity -> (integer digits, decimals)), spec (the
+# dsmr_parser telegram specification that reads it).
 PROFILES: dict[str, dict] = {
     "be": {
         "name": "Fluvius e-MUCS H (DSMR 5.0.2 framing)", "serial": "115200 8N1",
@@ -127,6 +159,7 @@ PROFILES: dict[str, dict] = {
         "lines": BE_LINES, "crc": True, "parity": False, "tariffs": "be",
         "ids": ("1SAG", "7FLO", 14), "gas_every": 300, "gas_flag": True,
         "formats": {"kWh": (6, 3), "kW": (2, 3), "V": (3, 1), "A": (3, 2), "m3": (5, 3)},
+        "spec": "BELGIUM_FLUVIUS",
     },
     "nl5": {
         "name": "DSMR 5.0.2", "serial": "115200 8N1",
@@ -134,6 +167,31 @@ PROFILES: dict[str, dict] = {
         "lines": NL5_LINES, "crc": True, "parity": False, "tariffs": "nl",
         "ids": ("E0031", "G0029", 16), "gas_every": 300, "gas_flag": True,
         "formats": {"kWh": (6, 3), "kW": (2, 3), "V": (3, 1), "A": (3, 0), "m3": (5, 3)},
+        "spec": "V5",
+    },
+    "nl5-mbus2": {
+        "name": "DSMR 5.0.2, empty M-Bus channel 1, gas meter on 2", "serial": "115200 8N1",
+        "interval": 1, "header": "ISK5\\2M550E-1012", "version": "50", "smr_version": 50,
+        "lines": NL5_MBUS2_LINES, "crc": True, "parity": False, "tariffs": "nl",
+        "ids": ("E0043", "G0047", 16), "gas_every": 300, "gas_flag": True,
+        "formats": {"kWh": (6, 3), "kW": (2, 3), "V": (3, 1), "A": (3, 0), "m3": (5, 3)},
+        "spec": "V5",
+    },
+    "lu": {
+        "name": "Luxembourg Smarty (totals only)", "serial": "115200 8N1",
+        "interval": 10, "header": "Lux5\\253663629_D", "version": "42", "smr_version": 42,
+        "lines": LU_LINES, "crc": True, "parity": False, "tariffs": "nl",
+        "ids": ("SAG1030700", "G0047", 16), "gas_every": 300, "gas_flag": True,
+        "formats": {"kWh": (6, 3), "kW": (2, 3), "V": (3, 1), "A": (3, 0)},
+        "spec": "LUXEMBOURG_SMARTY",
+    },
+    "se": {
+        "name": "Swedish (totals only)", "serial": "115200 8N1",
+        "interval": 10, "header": "ELL5\\253833635_A", "version": None, "smr_version": None,
+        "lines": SE_LINES, "crc": True, "parity": False, "tariffs": "nl",
+        "ids": ("E0000", "G0000", 16), "gas_every": 300, "gas_flag": True,
+        "formats": {"kWh": (8, 3), "kW": (4, 3), "V": (3, 1), "A": (3, 1)},
+        "spec": "SWEDEN",
     },
     "nl4": {
         "name": "DSMR 4.2", "serial": "115200 8N1",
@@ -141,6 +199,7 @@ PROFILES: dict[str, dict] = {
         "lines": NL4_LINES, "crc": True, "parity": False, "tariffs": "nl",
         "ids": ("E0026", "G0025", 16), "gas_every": 3600, "gas_flag": True,
         "formats": {"kWh": (6, 3), "kW": (2, 3), "A": (3, 0), "m3": (5, 3)},
+        "spec": "V4",
     },
     "nl22": {
         "name": "DSMR 2.2", "serial": "9600 7E1",
@@ -148,6 +207,7 @@ PROFILES: dict[str, dict] = {
         "lines": NL22_LINES, "crc": False, "parity": True, "tariffs": "nl",
         "ids": ("E0013", "G0019", 16), "gas_every": 3600, "gas_flag": False,
         "formats": {"kWh": (5, 3), "kW": (4, 2), "m3": (5, 3)},
+        "spec": "V2_2",
     },
 }
 
@@ -255,6 +315,7 @@ def encode(profile_name: str, reading: dict) -> tuple:
 _HW_COPY = (
     ("total_power_import_t1_kwh", "imp1"), ("total_power_import_t2_kwh", "imp2"),
     ("total_power_export_t1_kwh", "exp1"), ("total_power_export_t2_kwh", "exp2"),
+    ("total_power_import_kwh", "imp"), ("total_power_export_kwh", "exp"),
     ("active_voltage_l1_v", "v1"), ("active_voltage_l2_v", "v2"), ("active_voltage_l3_v", "v3"),
     ("active_current_l1_a", "i1"), ("active_current_l2_a", "i2"), ("active_current_l3_a", "i3"),
     ("voltage_sag_l1_count", "sag1"), ("voltage_sag_l2_count", "sag2"),
@@ -272,22 +333,26 @@ def _values(profile: dict, reading: dict, text: dict, num: dict) -> dict:
     v = {"header": profile["header"], "meter_model": model_of(profile["header"])}
     if profile["smr_version"]:
         v["smr_version"] = profile["smr_version"]
-    v["unique_id"] = reading["eid"]
+    if "eid" in keys:
+        v["unique_id"] = reading["eid"]
     v["timestamp"] = reading["ts"] if "ts" in keys else None
-    v["active_tariff"] = reading["tariff"]
+    if "tariff" in keys:
+        v["active_tariff"] = reading["tariff"]
     for hw, key in _HW_COPY:
         if key in keys:
             v[hw] = num[key]
-    v["total_power_import_kwh"] = (reading["imp1"] + reading["imp2"]) / 1000
-    v["total_power_export_kwh"] = (reading["exp1"] + reading["exp2"]) / 1000
+    if "imp1" in keys:  # the totals are the tariffs' sum (a meter that sends them: _HW_COPY)
+        v["total_power_import_kwh"] = (reading["imp1"] + reading["imp2"]) / 1000
+        v["total_power_export_kwh"] = (reading["exp1"] + reading["exp2"]) / 1000
     v["active_power_w"] = num["p_imp"] - num["p_exp"]
     for i in "123":
         if "pi" + i in keys:
             v[f"active_power_l{i}_w"] = num["pi" + i] - num["pe" + i]
     if "peak_ts" in keys:
         v["montly_power_peak_timestamp"] = _ts_int(reading["peak_ts"])
-    v["gas_timestamp"] = _ts_int(reading["gas_ts"])
-    v["gas_unique_id"] = reading["gas_id"]
+    if "gas_ts" in keys:
+        v["gas_timestamp"] = _ts_int(reading["gas_ts"])
+        v["gas_unique_id"] = reading["gas_id"]
     return v
 
 
