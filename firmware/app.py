@@ -18,10 +18,11 @@ from firmware.p1.reader import P1Reader
 from firmware.version import VERSION
 
 _STALE_MS = const(30000)  # no telegram for this long: the LED and /about say so
-# heap the web server takes (~37 KB: microdot, the server, the routes) and what the rest
-# needs beside it to go on: with less free, it does not start (the P1 reader and the
-# history go on without it)
-_WEB_NEEDS = const(44 * 1024)
+# heap the web server takes (34 KB on the 32-bit port: microdot and the server 27, the
+# routes 5, the per-use modules' names 2) and the least a request is served with
+# (web.server.MIN_FREE): with less free it does not start (the P1 reader and the history
+# go on without it)
+_WEB_NEEDS = const(40 * 1024)
 
 
 def log(msg):
