@@ -19,7 +19,7 @@ const T = {
     warnFree: " Nog onder het minimum van {kw} kW: geen extra kost.",
     liveTitle: "Dit kwartier, {t}", quarterTitle: "Kwartier {t}", dayTitle: "{t}",
     monthTitle: "{t}", summer: "zomeruur", winter: "winteruur",
-    peakBtn: "Maand piek {w}", peakNone: "Nog geen maandpiek",
+    peakBtn: "Maand piek {w}", peakNone: "Nog geen maandpiek", noPeak: "geen piek",
     back1d: "« dag", back15: "‹ 15′", now: "Nu", fwd15: "15′ ›", fwd1d: "dag »",
     back1dLong: "een dag terug", back15Long: "een kwartier terug", nowLong: "nu (live)",
     fwd15Long: "een kwartier verder", fwd1dLong: "een dag verder",
@@ -54,7 +54,7 @@ const T = {
     warnFree: " Still under the {kw} kW minimum: no extra cost.",
     liveTitle: "This quarter, {t}", quarterTitle: "Quarter {t}", dayTitle: "{t}",
     monthTitle: "{t}", summer: "summer time", winter: "winter time",
-    peakBtn: "Month peak {w}", peakNone: "No month peak yet",
+    peakBtn: "Month peak {w}", peakNone: "No month peak yet", noPeak: "no peak",
     back1d: "« day", back15: "‹ 15′", now: "Now", fwd15: "15′ ›", fwd1d: "day »",
     back1dLong: "one day back", back15Long: "one quarter back", nowLong: "now (live)",
     fwd15Long: "one quarter on", fwd1dLong: "one day on",
@@ -153,6 +153,7 @@ function when(id) {
 }
 const quarterRange = (id) => clock(id) + "–" + clock(id, 900).slice(0, 5);
 const dayKey = (y, m, d) => y + "-" + pad(m) + "-" + pad(d);
+const monthKey = (id) => { const q = split(id); return q.y + "-" + pad(q.m); };
 function fileName(id) {
   const q = split(id);
   return pad(q.i >> 2) + pad(q.i % 4 * 15) + (q.s ? "S" : "W");
@@ -254,9 +255,9 @@ function costCard(w) {
     note: tr("costNote", {kw: num(kw, 2), rate: euro(t.eur_per_kw_year)})};
 }
 const sourceText = (s) => (s === "meter" ? tr("sourceMeter") : s ? tr("sourceOwn") : "");
-function peakCard(p, source) {
+function peakCard(p, source) { // p null with a source: that source saw no peak
   return {id: "peak", label: tr("peak"), value: p ? watts(p.power) : "–",
-    note: p ? when(p.quarter_id) + (source ? " · " + source : "") : null};
+    note: p ? when(p.quarter_id) + (source ? " · " + source : "") : source ? tr("noPeak") + " · " + source : null};
 }
 const monthPeakCard = () => peakCard(peak && peak.peak, peak && sourceText(peak.source));
 
@@ -450,12 +451,15 @@ function renderMonth(v, data) {
   let wh = 0, exportWh = 0;
   for (const d of data.days) { wh += d.wh; exportWh += d.export_wh; }
   // the bill follows the meter's own peak where it has one: this month's, or its
-  // 0-0:98.1.0 history for past months; else the peak from our quarter files
+  // 0-0:98.1.0 history for past months (each entry labelled with the month it
+  // reports; one without a quarter is a month without a peak); else the peak from
+  // our quarter files
   const key = v.y + "-" + pad(v.m);
   const q = split(nowQid());
   const current = q.y === v.y && q.m === v.m && peak && peak.peak;
-  const fromMeter = peak && (peak.meter_history || []).find((h) => h.month === key);
-  const billed = current ? peak.peak : fromMeter || data.peak;
+  const fromMeter = !current && peak && (peak.meter_history || []).find((h) => h.month === key &&
+    (h.quarter_id == null || monthKey(h.quarter_id) === key));
+  const billed = current ? peak.peak : fromMeter ? (fromMeter.quarter_id == null ? null : fromMeter) : data.peak;
   const source = current ? peak.source : fromMeter ? "meter" : data.source;
   cards([
     peakCard(billed, sourceText(source)),

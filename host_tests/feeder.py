@@ -1,0 +1,90 @@
+"""The real firmware on the MicroPython unix port, fed by the test itself over a pty:
+telegrams of real meters, or of a meter whose load the test sets."""
+
+import json
+import os
+import subprocess
+import time
+import tty
+from pathlib import Path
+
+from host_tests.device import LOGIN, WIFI, Device, free_port, run, wait_until
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "telegrams"
+EXAMPLES = SHARED / "dsmr_parser_examples.json"
+
+
+def example(name):
+    """A telegram of ../shared/telegrams/dsmr_parser_examples.json by its id (dsmr_parser's
+    test suite, ndokter/dsmr_parser test/example_telegrams.py at fa20ee45)."""
+    for t in json.loads(EXAMPLES.read_text())["telegrams"]:
+        if t["id"] == name:
+            return t
+    raise KeyError(name)
+
+
+class Fed:
+    """The firmware reading a pty; send() writes to the other end."""
+
+    request = Device.request
+    json = Device.json
+
+    def __init__(self, tmp, config=None, heap=None):
+        self.tmp = Path(tmp)
+        self.sd = self.tmp / "sd"
+        self.sd.mkdir(parents=True, exist_ok=True)
+        if config is None:
+            config = {"wifi": WIFI, "web": {"user": LOGIN[0], "password": LOGIN[1]}}
+        (self.sd / "config.json").write_text(json.dumps(config))
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        argv, env, cwd = run.command(os.ttyname(self.slave), str(self.sd),
+                                     "127.0.0.1:%d" % self.port, heap=heap,
+                                     board={"flash": str(self.tmp / "flash")})
+        self.fw_out = open(self.tmp / "firmware.log", "w")
+        self.firmware = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.fw_out,
+                                         stderr=subprocess.STDOUT)
+        wait_until(self._up, 20, "the firmware's HTTP server")
+
+    def _up(self):
+        if self.firmware.poll() is not None:
+            raise AssertionError("firmware exited:\n" + self.output())
+        try:
+            self.request("/about", auth=None)
+            return True
+        except OSError:
+            return False
+
+    def output(self):
+        self.fw_out.flush()
+        return (self.tmp / "firmware.log").read_text()
+
+    def send(self, telegram):
+        data = telegram.encode() if isinstance(telegram, str) else telegram
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.master, view):]
+
+    def telegrams(self):
+        return self.json("/about")["p1"]["telegrams"]
+
+    def feed(self, telegram, times=1):
+        """Send a telegram `times` times and wait until the firmware has read them."""
+        want = self.telegrams() + times
+        for _ in range(times):
+            self.send(telegram)
+            time.sleep(0.01)
+        wait_until(lambda: self.telegrams() >= want, 20, "the telegrams to be read")
+
+    def stop(self):
+        if self.firmware.poll() is None:
+            self.firmware.terminate()
+            try:
+                self.firmware.wait(5)
+            except subprocess.TimeoutExpired:
+                self.firmware.kill()
+        self.fw_out.close()
+        os.close(self.master)
+        os.close(self.slave)
