@@ -144,18 +144,6 @@ def _groups(text):
     return out
 
 
-def _reported(stamp):
-    """The month (yymm) a 0-0:98.1.0 entry reports, from its month stamp: the month
-    that ends at the stamp (00:00 on the 1st: the month before), else the stamp's own
-    month; None when the stamp is no month."""
-    yymm = stamp[0] // 100
-    if not 1 <= yymm % 100 <= 12:
-        return None
-    if stamp[0] % 100 == 1 and stamp[1] == 0:
-        yymm -= 1 if yymm % 100 > 1 else 89  # January: December of the year before
-    return yymm if yymm > 0 else None
-
-
 def parse_history(text):
     """0-0:98.1.0 raw text -> [(month yymm, peak quarter_id, W), ...] in the order sent
     (oldest first). Each entry is (month stamp)(peak stamp)(kW): the month stamp is
@@ -177,15 +165,20 @@ def parse_history(text):
             w = _watts(rest[i + 2])
             if month is None or stamp is None or w is None:
                 break
-            month = _reported(month)
-            if month is None:
+            # the month that ends at the stamp (00:00 on the 1st: the month before)
+            yymm = month[0] // 100
+            if not 1 <= yymm % 100 <= 12:
+                break
+            if month[0] % 100 == 1 and month[1] == 0:
+                yymm -= 1 if yymm % 100 > 1 else 89  # January: December of the year before
+            if yymm < 1:
                 break
             qid = None
             if w > 0:
                 qid = quarter_ending(stamp[0], stamp[1], stamp[2])
                 if qid is None:
                     break
-            out.append((month, qid, w))
+            out.append((yymm, qid, w))
             i += 3
     except Exception:  # never let a strange telegram stop the reader
         pass
