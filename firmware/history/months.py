@@ -1,0 +1,122 @@
+"""The capacity tariff over the last 13 months, for /historic/peaks: each month's peak,
+what it is billed, and the 12-month average the bill uses (core.capacity has the
+arithmetic). Loaded per request (core.cold).
+
+A month's peak is the meter's where the meter has that month (1-0:1.6.0 for this one,
+0-0:98.1.0 for those before), else our own: this month's from the peak tracker,
+another's from its quarter files (history.answers.scan_month). A month of files is up
+to 2976 of them, slow to read on a card, so what they gave for a finished month is kept
+on the card in meter/months.txt, one line per month ("YYYY-MM quarter_id W", W -1: files
+but no peak), and read from there the next time.
+"""
+
+from firmware.core import capacity, clock, meterpeak
+from firmware.core.dsmr import SLOT, row
+from firmware.core.peak import MonthPeak
+from firmware.history.answers import scan_month
+
+_CACHE = "/months.txt"  # in the store's root, beside the checkpoints
+
+
+def _cached(store):
+    """{yymm: (quarter_id, W)} of meter/months.txt; lines that do not parse (a write
+    cut short) are left out."""
+    out = {}
+    try:
+        with open(store.root + _CACHE) as f:
+            for line in f:
+                p = line.split()
+                if len(p) != 3 or len(p[0]) != 7 or not line.endswith("\n"):
+                    continue
+                try:
+                    yymm = int(p[0][2:4]) * 100 + int(p[0][5:7])
+                    qid, w = int(p[1]), int(p[2])
+                except ValueError:
+                    continue
+                if w >= -1 and (w < 0 or clock.month_of(qid) == (2000 + yymm // 100, yymm % 100)):
+                    out[yymm] = (qid, w)
+    except OSError:
+        pass
+    return out
+
+
+def _keep(store, cache, oldest):
+    """meter/months.txt again, with the months from `oldest` (yymm) on."""
+    try:
+        with open(store.root + _CACHE, "w") as f:
+            for yymm in sorted(cache):
+                if yymm >= oldest:
+                    qid, w = cache[yymm]
+                    f.write("20%02d-%02d %d %d\n" % (yymm // 100, yymm % 100, qid, w))
+    except OSError:
+        pass  # read from the files again next time
+
+
+async def year(store, reading, own, qid, tariff, progress):
+    """/historic/peaks: the 13 months that end with quarter qid's month, oldest first,
+    as JSON pieces. reading: the last telegram's (None without one), own: the peak
+    tracker's MonthPeak, store: the HistoryStore (None without a card)."""
+    y, m = clock.month_of(qid)
+    now = (y - 2000) * 12 + m - 1  # months since January 2000
+    # the meter's first, before any await: the next telegram swaps the reading
+    meter = {}  # yymm -> (quarter_id, W) or None (the meter saw no peak)
+    this = (y - 2000) * 100 + m
+    if reading is not None:
+        if reading.has("peak_history"):
+            for yymm, pq, w in meterpeak.parse_history(reading.text_of("peak_history")):
+                meter[yymm] = (pq, w) if pq is not None else None
+        if reading.has("montly_power_peak"):
+            meter[this] = meterpeak.meter_peak(reading.values, SLOT[row("montly_power_peak")])
+    if meter.get(this) is None and own.power >= 0 and own.month == (y, m):
+        meter.pop(this, None)  # no peak of the meter's own yet: ours
+    cache = _cached(store) if store is not None else {}
+    scanned = MonthPeak()  # months are read oldest first: offer() starts each afresh
+    new = False
+    months = []  # (yymm, (quarter_id, W) or None, source or None)
+    for i in range(now - 12, now + 1):
+        yymm = i // 12 * 100 + i % 12 + 1
+        if yymm in meter:
+            months.append((yymm, meter[yymm], "meter"))
+        elif yymm == this:
+            months.append((yymm, own.pair() if own.month == (y, m) else None, "own"))
+        elif yymm in cache:
+            c = cache[yymm]
+            months.append((yymm, c if c[1] >= 0 else None, "own"))
+        elif store is None:
+            months.append((yymm, None, None))
+        else:
+            await scan_month(store, 2000 + yymm // 100, yymm % 100, scanned, progress=progress)
+            if scanned.month != (2000 + yymm // 100, yymm % 100):
+                months.append((yymm, None, None))  # no files of that month
+                continue
+            p = scanned.pair()
+            months.append((yymm, p, "own"))
+            # finished for good: not last month on this month's first day (its last
+            # quarter's file may still come)
+            if i < now - 1 or (i == now - 1 and (qid >> 8 & 0xFF) > 1):
+                cache[yymm] = p or (0, -1)
+                new = True
+    if new:
+        _keep(store, cache, (now - 12) // 12 * 100 + (now - 12) % 12 + 1)
+    return _pieces(months, capacity.minimum_w(tariff), tariff)
+
+
+def _pieces(months, floor, tariff):
+    """The answer's JSON, a month per piece."""
+    total = n = 0
+    yield '{"months":['
+    for i, (yymm, p, source) in enumerate(months):
+        billed = capacity.billed_w(p[1] if p else None, floor)
+        if i and source is not None:  # the 12 that end with this month, where known
+            total += billed
+            n += 1
+        yield '%s{"month":"20%02d-%02d","peak":%s,"source":%s,"billed_w":%d}' % (
+            "," if i else "", yymm // 100, yymm % 100,
+            '{"quarter_id":%d,"power":%d}' % p if p else "null",
+            '"%s"' % source if source else "null", billed)
+    avg = (total + n // 2) // n if n else floor
+    year_c = capacity.cost_cents(avg, tariff)
+    month_c = capacity.cost_cents(avg, tariff, 1)
+    yield ('],"average_w":%d,"average_months":%d,"minimum_w":%d,"eur_per_year":%d.%02d,'
+           '"eur_this_month":%d.%02d}' % (avg, n, floor, year_c // 100, year_c % 100,
+                                          month_c // 100, month_c % 100))
