@@ -198,7 +198,8 @@ def test_peaks_of_a_real_fluvius_meter_with_a_month_without_a_peak(fed):
     want += [("2023-07", None, "meter"), ("2023-08", 1862, "meter"),
              ("2023-09", 4229, "meter"), ("2023-10", 4927, "meter"), ("2023-11", 3064, "meter")]
     check_bill(got, want)
-    assert got["average_w"] == 3444 and got["average_months"] == 5  # (2500 × 2 + 4229 + 4927 + 3064) / 5
+    # (2500 × 2 + 4229 + 4927 + 3064) / 5
+    assert got["average_w"] == 3444 and got["average_months"] == 5
     assert got["months"][8]["billed_w"] == 2500
 
 
@@ -206,11 +207,12 @@ def write_quarter(sd, qid, slots, energy):
     """A quarter file as the firmware writes it (energy None: the original firmware's,
     without the appended keys)."""
     have = [v for v in slots if v is not None]
-    text = ORIGINAL % (qid, sum(have) // len(have), ",".join("null" if v is None else str(v) for v in slots),
+    text = ORIGINAL % (qid, sum(have) // len(have),
+                       ",".join("null" if v is None else str(v) for v in slots),
                        ",".join("null" if v is None else "0" for v in slots))
     if energy is not None:
-        text = text[:-1] + ',"produced_power_avg":0,"consumed_energy_avg":%d,"meter_power_avg":null}' \
-            % energy
+        text = text[:-1] + (',"produced_power_avg":0,"consumed_energy_avg":%d,'
+                            '"meter_power_avg":null}' % energy)
     folder = sd / "meter" / day_path(qid)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / file_name(qid)).write_text(text)
@@ -261,13 +263,15 @@ def test_peaks_from_the_quarter_files_only(tmp_path, device):
     assert [line.split()[0] for line in cache] == [k for k in sorted(want) if k != "2026-11"]
     for line in cache:
         key, qid, w = line.split()
-        assert want[key] == int(w) and "%04d-%02d" % (2000 + (int(qid) >> 24), int(qid) >> 16 & 255) == key
+        assert want[key] == int(w)
+        assert "%04d-%02d" % (2000 + (int(qid) >> 24), int(qid) >> 16 & 255) == key
     # the next answer comes from there: the same, even with a month's files gone
     shutil.rmtree(dev.sd / "meter" / "2026" / "01")
     assert dev.json("/historic/peaks") == got
     (dev.sd / "meter" / "months.txt").write_text("2026-01 1 2\n2026-02 43\n")  # damaged
     again = dev.json("/historic/peaks")
-    assert again["months"][1] == {"month": "2026-01", "peak": None, "source": None, "billed_w": 2500}
+    assert again["months"][1] == {"month": "2026-01", "peak": None, "source": None,
+                                  "billed_w": 2500}
     assert again["months"][2] == got["months"][2]
 
 

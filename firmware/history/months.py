@@ -10,46 +10,14 @@ on the card in meter/months.txt, one line per month ("YYYY-MM quarter_id W", W -
 but no peak), and read from there the next time.
 """
 
+from micropython import const
+
 from firmware.core import capacity, clock, meterpeak
 from firmware.core.dsmr import SLOT, row
 from firmware.core.peak import MonthPeak
 from firmware.history.answers import scan_month
 
-_CACHE = "/months.txt"  # in the store's root, beside the checkpoints
-
-
-def _cached(store):
-    """{yymm: (quarter_id, W)} of meter/months.txt; lines that do not parse (a write
-    cut short) are left out."""
-    out = {}
-    try:
-        with open(store.root + _CACHE) as f:
-            for line in f:
-                p = line.split()
-                if len(p) != 3 or len(p[0]) != 7 or not line.endswith("\n"):
-                    continue
-                try:
-                    yymm = int(p[0][2:4]) * 100 + int(p[0][5:7])
-                    qid, w = int(p[1]), int(p[2])
-                except ValueError:
-                    continue
-                if w >= -1 and (w < 0 or clock.month_of(qid) == (2000 + yymm // 100, yymm % 100)):
-                    out[yymm] = (qid, w)
-    except OSError:
-        pass
-    return out
-
-
-def _keep(store, cache, oldest):
-    """meter/months.txt again, with the months from `oldest` (yymm) on."""
-    try:
-        with open(store.root + _CACHE, "w") as f:
-            for yymm in sorted(cache):
-                if yymm >= oldest:
-                    qid, w = cache[yymm]
-                    f.write("20%02d-%02d %d %d\n" % (yymm // 100, yymm % 100, qid, w))
-    except OSError:
-        pass  # read from the files again next time
+_CACHE = const("/months.txt")  # in the store's root, beside the checkpoints
 
 
 async def year(store, reading, own, qid, tariff, progress):
@@ -69,7 +37,24 @@ async def year(store, reading, own, qid, tariff, progress):
             meter[this] = meterpeak.meter_peak(reading.values, SLOT[row("montly_power_peak")])
     if meter.get(this) is None and own.power >= 0 and own.month == (y, m):
         meter.pop(this, None)  # no peak of the meter's own yet: ours
-    cache = _cached(store) if store is not None else {}
+    cache = {}  # yymm -> (quarter_id, W) of meter/months.txt
+    if store is not None:
+        try:
+            with open(store.root + _CACHE) as f:
+                for line in f:
+                    p = line.split()  # "YYYY-MM quarter_id W"; not a line cut short
+                    if len(p) != 3 or len(p[0]) != 7 or not line.endswith("\n"):
+                        continue
+                    try:
+                        yymm = int(p[0][2:4]) * 100 + int(p[0][5:7])
+                        pq, w = int(p[1]), int(p[2])
+                    except ValueError:
+                        continue
+                    if w == -1 or (w >= 0 and clock.month_of(pq)
+                                   == (2000 + yymm // 100, yymm % 100)):
+                        cache[yymm] = (pq, w)
+        except OSError:  # no file yet
+            pass
     scanned = MonthPeak()  # months are read oldest first: offer() starts each afresh
     new = False
     months = []  # (yymm, (quarter_id, W) or None, source or None)
@@ -96,8 +81,14 @@ async def year(store, reading, own, qid, tariff, progress):
             if i < now - 1 or (i == now - 1 and (qid >> 8 & 0xFF) > 1):
                 cache[yymm] = p or (0, -1)
                 new = True
-    if new:
-        _keep(store, cache, (now - 12) // 12 * 100 + (now - 12) % 12 + 1)
+    if new:  # the file again, with the months of this answer
+        try:
+            with open(store.root + _CACHE, "w") as f:
+                for yymm, p, source in months:
+                    if yymm in cache:
+                        f.write("20%02d-%02d %d %d\n" % ((yymm // 100, yymm % 100) + cache[yymm]))
+        except OSError:
+            pass  # read from the files again next time
     return _pieces(months, capacity.minimum_w(tariff), tariff)
 
 
