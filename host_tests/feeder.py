@@ -29,13 +29,15 @@ class Fed:
     request = Device.request
     json = Device.json
 
-    def __init__(self, tmp, config=None, heap=None):
+    def __init__(self, tmp, config=None, heap=None, card=True):
+        """card False: no SD card (config.json is then the copy in flash)."""
         self.tmp = Path(tmp)
         self.sd = self.tmp / "sd"
-        self.sd.mkdir(parents=True, exist_ok=True)
         if config is None:
             config = {"wifi": WIFI, "web": {"user": LOGIN[0], "password": LOGIN[1]}}
-        (self.sd / "config.json").write_text(json.dumps(config))
+        home = self.sd if card else self.tmp / "flash"
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "config.json").write_text(json.dumps(config))
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.port = free_port()

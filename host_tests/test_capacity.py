@@ -203,6 +203,17 @@ def test_peaks_of_a_real_fluvius_meter_with_a_month_without_a_peak(fed):
     assert got["months"][8]["billed_w"] == 2500
 
 
+@needs_examples
+def test_peaks_without_a_card_come_from_the_meter(fed):
+    f = fed(card=False)
+    f.feed(example("TELEGRAM_FLUVIUS_V171_ALT")["text"], 2)
+    assert f.json("/about")["sd"]["present"] is False
+    got = f.json("/historic/peaks")
+    assert [m["source"] for m in got["months"]] == [None] * 8 + ["meter"] * 5
+    assert got["average_w"] == 3444
+    assert f.request("/historic/day?date=2023-11-02")[0] == 503  # the files need the card
+
+
 def write_quarter(sd, qid, slots, energy):
     """A quarter file as the firmware writes it (energy None: the original firmware's,
     without the appended keys)."""
