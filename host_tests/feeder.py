@@ -4,6 +4,7 @@ telegrams of real meters, or of a meter whose load the test sets."""
 import json
 import os
 import subprocess
+import threading
 import time
 import tty
 from pathlib import Path
@@ -90,3 +91,33 @@ class Fed:
         self.fw_out.close()
         os.close(self.master)
         os.close(self.slave)
+
+
+class LoadMeter(threading.Thread):
+    """The simulated Belgian meter (digimon meter's Meter) with the load the test sets
+    in `watts` (spread over the three phases), sending to a Fed firmware `speed`
+    telegrams a second (its clock runs that much faster)."""
+
+    def __init__(self, fed, start, watts=300, speed=10):
+        super().__init__(daemon=True)
+        from digimon.meter import Meter
+
+        self.fed = fed
+        self.watts = watts
+        self.speed = speed
+        self.meter = Meter("be", start, seed=1)
+        self.meter.house.power = lambda t, local: [self.watts / 3] * 3
+        self.running = True
+
+    def run(self):
+        while self.running:
+            wire, _entry = self.meter.next_telegram()
+            try:
+                self.fed.send(wire)
+            except OSError:
+                return
+            time.sleep(1 / self.speed)
+
+    def stop(self):
+        self.running = False
+        self.join(5)
