@@ -12,10 +12,9 @@ but no peak), and read from there the next time.
 
 from micropython import const
 
-from firmware.core import capacity, clock, meterpeak
+from firmware.core import capacity, clock, cold
 from firmware.core.dsmr import SLOT, row
 from firmware.core.peak import MonthPeak
-from firmware.history.answers import scan_month
 
 _CACHE = const("/months.txt")  # in the store's root, beside the checkpoints
 
@@ -29,12 +28,16 @@ async def year(store, reading, own, qid, tariff, progress):
     # the meter's first, before any await: the next telegram swaps the reading
     meter = {}  # yymm -> (quarter_id, W) or None (the meter saw no peak)
     this = (y - 2000) * 100 + m
-    if reading is not None:
+    # (core.meterpeak and history.answers are loaded only when needed: a request's heap
+    # is small)
+    if reading is not None and (reading.has("peak_history") or reading.has("montly_power_peak")):
+        mp = cold.load("firmware.core.meterpeak")
         if reading.has("peak_history"):
-            for yymm, pq, w in meterpeak.parse_history(reading.text_of("peak_history")):
+            for yymm, pq, w in mp.parse_history(reading.text_of("peak_history")):
                 meter[yymm] = (pq, w) if pq is not None else None
         if reading.has("montly_power_peak"):
-            meter[this] = meterpeak.meter_peak(reading.values, SLOT[row("montly_power_peak")])
+            meter[this] = mp.meter_peak(reading.values, SLOT[row("montly_power_peak")])
+        mp = None
     if meter.get(this) is None and own.power >= 0 and own.month == (y, m):
         meter.pop(this, None)  # no peak of the meter's own yet: ours
     cache = {}  # yymm -> (quarter_id, W) of meter/months.txt
@@ -55,7 +58,7 @@ async def year(store, reading, own, qid, tariff, progress):
                         cache[yymm] = (pq, w)
         except OSError:  # no file yet
             pass
-    scanned = MonthPeak()  # months are read oldest first: offer() starts each afresh
+    scan = scanned = None  # history.answers.scan_month and its MonthPeak, once needed
     new = False
     months = []  # (yymm, (quarter_id, W) or None, source or None)
     for i in range(now - 12, now + 1):
@@ -70,7 +73,10 @@ async def year(store, reading, own, qid, tariff, progress):
         elif store is None:
             months.append((yymm, None, None))
         else:
-            await scan_month(store, 2000 + yymm // 100, yymm % 100, scanned, progress=progress)
+            if scan is None:  # months are read oldest first: offer() starts each afresh
+                scan = cold.load("firmware.history.answers").scan_month
+                scanned = MonthPeak()
+            await scan(store, 2000 + yymm // 100, yymm % 100, scanned, progress=progress)
             if scanned.month != (2000 + yymm // 100, yymm % 100):
                 months.append((yymm, None, None))  # no files of that month
                 continue
