@@ -1,7 +1,7 @@
 """HTTP routes of the quarter history: the original firmware's /meter/* files and
 /historic/* listings, plus day and month summaries so the UI never fetches 96 files,
-the 13 months of the capacity tariff and the CSV export. Loaded per request
-(core.cold), as history.scan, answers, months and export, which read the card."""
+and the CSV export (/historic/peaks is web.capacity's). Loaded per request (core.cold),
+as history.scan, answers and export, which read the card."""
 
 from microdot import Response
 
@@ -15,7 +15,7 @@ _NO_CARD = "no SD card: history is not kept"
 _EXPORT_DAYS = const(366)  # the most days one CSV export takes
 ROUTES = {"/historic/years": "GET", "/historic/months": "GET",
           "/historic/days": "GET", "/historic/quarters": "GET", "/historic/day": "GET",
-          "/historic/month": "GET", "/historic/peaks": "GET", "/historic/export.csv": "GET"}
+          "/historic/month": "GET", "/historic/export.csv": "GET"}
 
 
 def int_arg(args, name, lo, hi):
@@ -107,18 +107,6 @@ def export(store, request, state, app):
         "Content-Disposition": 'attachment; filename="%s"' % name})
 
 
-async def peaks(state, app):
-    """/historic/peaks: the last 13 months' peaks, what each is billed, the 12-month
-    average and its cost (history.months). Also without a card: the meter has them."""
-    qid = state.recorder.q.qid
-    if not qid:
-        return error(503, "no telegram with the meter's time yet: the month is not known")
-    p1 = state.p1
-    return json_stream(await cold.load("firmware.history.months").year(
-        state.store, p1.reading if p1.last_ms is not None else None, state.peaks.month, qid,
-        state.cfg["tariff"], app.progress))
-
-
 async def handle(request, state, app):
     if request.path.startswith("/meter/"):
         return quarter_file(request, state)
@@ -126,8 +114,6 @@ async def handle(request, state, app):
     if refused:
         return refused
     what = request.path[len("/historic/"):]
-    if what == "peaks":
-        return await peaks(state, app)
     store = state.store
     if store is None:
         return error(503, _NO_CARD)
