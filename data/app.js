@@ -6,7 +6,7 @@
 
 const T = {
   nl: {
-    live: "Nu", day: "Dag", month: "Maand", other: "English",
+    live: "Nu", day: "Dag", month: "Maand", year: "Jaar", other: "English",
     power: "Verbruik nu", exportNow: "Teruglevering nu", qavg: "Kwartiergemiddelde tot nu",
     proj: "Verwacht kwartiergemiddelde", projNote: "als het verbruik zo blijft",
     avg: "Kwartiergemiddelde", prod: "Teruglevering gemiddeld", peak: "Maandpiek",
@@ -19,7 +19,7 @@ const T = {
     warnFree: " Nog onder het minimum van {kw} kW: geen extra kost.",
     liveTitle: "Dit kwartier, {t}", quarterTitle: "Kwartier {t}", dayTitle: "{t}",
     monthTitle: "{t}", summer: "zomeruur", winter: "winteruur",
-    peakBtn: "Maand piek {w}", peakNone: "Nog geen maandpiek",
+    peakBtn: "Maand piek {w}", peakNone: "Nog geen maandpiek", noPeak: "geen piek",
     back1d: "« dag", back15: "‹ 15′", now: "Nu", fwd15: "15′ ›", fwd1d: "dag »",
     back1dLong: "een dag terug", back15Long: "een kwartier terug", nowLong: "nu (live)",
     fwd15Long: "een kwartier verder", fwd1dLong: "een dag verder",
@@ -39,9 +39,20 @@ const T = {
     chartQuarter: "Verbruik en teruglevering per 5 seconden, {n} metingen",
     chartDay: "Kwartiergemiddelden, {n} kwartieren", chartMonth: "Dagpieken, {n} dagen",
     at: "{d} om {t}",
+    room: "Ruimte tot een nieuwe piek", roomText: "Nog {kw} tot {t} zonder nieuwe piek",
+    roomLost: "Nog {kw} tot {t}: de nieuwe piek is niet meer te vermijden",
+    roomNote: "gemiddeld voor de rest van het kwartier, tot {w} ({what})",
+    limitPeak: "de maandpiek", limitMin: "het minimum",
+    yearTitle: "Capaciteitstarief, {a} – {b}", avg12: "Gemiddelde van 12 maanden",
+    avg12Note: "over {n} maanden, elk minstens {min}", perYear: "Capaciteitstarief per jaar",
+    perYearNote: "{kw} kW × {rate}/kW/jaar", monthCost: "Deze maand", monthCostNote: "een twaalfde daarvan",
+    yearRule: "Elke maand telt voor zijn piek, minstens {min}; de factuur rekent met het gemiddelde van de laatste 12 maanden (de lichte balk telt niet meer mee).",
+    legendMin: "minimum", legendAvg: "gemiddelde", billedTip: "aangerekend {w}",
+    chartYear: "Maandpieken, {n} maanden", reading: "De maanden worden gelezen…",
+    csv: "CSV (rekenblad)", csvLong: "de kwartieren als CSV-bestand",
   },
   en: {
-    live: "Now", day: "Day", month: "Month", other: "Nederlands",
+    live: "Now", day: "Day", month: "Month", year: "Year", other: "Nederlands",
     power: "Power now", exportNow: "Exporting now", qavg: "Quarter average so far",
     proj: "Projected quarter average", projNote: "if consumption goes on as now",
     avg: "Quarter average", prod: "Average export", peak: "Month peak",
@@ -54,7 +65,7 @@ const T = {
     warnFree: " Still under the {kw} kW minimum: no extra cost.",
     liveTitle: "This quarter, {t}", quarterTitle: "Quarter {t}", dayTitle: "{t}",
     monthTitle: "{t}", summer: "summer time", winter: "winter time",
-    peakBtn: "Month peak {w}", peakNone: "No month peak yet",
+    peakBtn: "Month peak {w}", peakNone: "No month peak yet", noPeak: "no peak",
     back1d: "« day", back15: "‹ 15′", now: "Now", fwd15: "15′ ›", fwd1d: "day »",
     back1dLong: "one day back", back15Long: "one quarter back", nowLong: "now (live)",
     fwd15Long: "one quarter on", fwd1dLong: "one day on",
@@ -74,6 +85,17 @@ const T = {
     chartQuarter: "Consumption and export per 5 seconds, {n} readings",
     chartDay: "Quarter averages, {n} quarters", chartMonth: "Day peaks, {n} days",
     at: "{d} at {t}",
+    room: "Room before a new peak", roomText: "{kw} more until {t} without a new peak",
+    roomLost: "{kw} until {t}: the new peak can no longer be avoided",
+    roomNote: "on average for the rest of the quarter, up to {w} ({what})",
+    limitPeak: "the month peak", limitMin: "the minimum",
+    yearTitle: "Capacity tariff, {a} – {b}", avg12: "12-month average",
+    avg12Note: "over {n} months, each at least {min}", perYear: "Capacity tariff per year",
+    perYearNote: "{kw} kW × {rate}/kW/year", monthCost: "This month", monthCostNote: "a twelfth of it",
+    yearRule: "Each month counts for its peak, at least {min}; the bill uses the average of the last 12 months (the pale bar no longer counts).",
+    legendMin: "minimum", legendAvg: "average", billedTip: "billed {w}",
+    chartYear: "Month peaks, {n} months", reading: "Reading the months…",
+    csv: "CSV (spreadsheet)", csvLong: "the quarters as a CSV file",
   },
 };
 
@@ -153,6 +175,7 @@ function when(id) {
 }
 const quarterRange = (id) => clock(id) + "–" + clock(id, 900).slice(0, 5);
 const dayKey = (y, m, d) => y + "-" + pad(m) + "-" + pad(d);
+const monthKey = (id) => { const q = split(id); return q.y + "-" + pad(q.m); };
 function fileName(id) {
   const q = split(id);
   return pad(q.i >> 2) + pad(q.i % 4 * 15) + (q.s ? "S" : "W");
@@ -171,6 +194,7 @@ function parseHash() {
   }
   if (kind === "d" && d) return {kind: "day", y, m, d};
   if (kind === "m" && m) return {kind: "month", y, m};
+  if (kind === "y") return {kind: "year"};
   return {kind: "live"};
 }
 const quarterHash = (id) => { const q = split(id); return "#q/" + dayKey(q.y, q.m, q.d) + "/" + fileName(id); };
@@ -187,9 +211,9 @@ function goQuarter(id) { // at or after the live quarter: back to live
 class DeviceError extends Error {
   constructor(status, des) { super(des || String(status)); this.status = status; }
 }
-async function get(path) {
+async function get(path, ms = 8000) {
   const stop = new AbortController();
-  const t = setTimeout(() => stop.abort(), 8000);
+  const t = setTimeout(() => stop.abort(), ms);
   try {
     const r = await fetch(BASE + path, {cache: "no-store", signal: stop.signal,
       headers: auth ? {Authorization: "Basic " + auth} : {}});
@@ -222,7 +246,7 @@ function status(lines, error) {
 }
 // cards: [{id, label, value, note, big, cls}]
 function cards(list) {
-  $("cards").replaceChildren(...list.map((c) => el("div", {class: c.big ? "card big" : "card"},
+  $("cards").replaceChildren(...list.map((c) => el("div", {class: c.big ? "card big" : c.wide ? "card wide" : "card"},
     el("span", {id: "l-" + c.id}, c.label), el("output", {id: c.id, class: c.cls, "aria-labelledby": "l-" + c.id}, c.value),
     c.note ? el("small", {}, c.note) : null)));
 }
@@ -254,15 +278,15 @@ function costCard(w) {
     note: tr("costNote", {kw: num(kw, 2), rate: euro(t.eur_per_kw_year)})};
 }
 const sourceText = (s) => (s === "meter" ? tr("sourceMeter") : s ? tr("sourceOwn") : "");
-function peakCard(p, source) {
+function peakCard(p, source) { // p null with a source: that source saw no peak
   return {id: "peak", label: tr("peak"), value: p ? watts(p.power) : "–",
-    note: p ? when(p.quarter_id) + (source ? " · " + source : "") : null};
+    note: p ? when(p.quarter_id) + (source ? " · " + source : "") : source ? tr("noPeak") + " · " + source : null};
 }
 const monthPeakCard = () => peakCard(peak && peak.peak, peak && sourceText(peak.source));
 
 // ---- the chart: bars in SVG, consumption up and export down ------------------------
-// o = {n: positions, bars: [{x, up, down, tip, top}], line: W or null, ticks: [[x, text]],
-//      label, pick(bar) or null}
+// o = {n: positions, bars: [{x, up, down, tip, top, dim}], line: W or null (the peak line) or
+//      lines: [[W, class]], ticks: [[x, text]], label, pick(bar) or null}
 function chart(o) {
   lastChart = o;
   const box = $("chart");
@@ -275,7 +299,8 @@ function chart(o) {
   const L = 40, R = 6, TOP = 8, B = 20, pw = w - L - R, ph = h - TOP - B;
   let hi = 100, lo = 0;
   for (const b of o.bars) { hi = Math.max(hi, b.up); lo = Math.min(lo, b.down || 0); }
-  if (o.line) hi = Math.max(hi, o.line);
+  const lines = o.lines || (o.line ? [[o.line, "peakline"]] : []);
+  for (const [v] of lines) hi = Math.max(hi, v);
   const raw = (hi - lo) / 4, mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].find((s) => s * mag >= raw) * mag;
   hi = Math.ceil(hi / step) * step;
@@ -297,12 +322,12 @@ function chart(o) {
   for (const b of o.bars) {
     const zone = ZONES.findIndex((z) => b.up < z);
     const x = X(b.x) + gap / 2, bwid = Math.max(bw - gap, 1);
-    const cls = "c z" + (zone < 0 ? 4 : zone) + (b.top ? " top" : "");
+    const cls = "c z" + (zone < 0 ? 4 : zone) + (b.top ? " top" : "") + (b.dim ? " dim" : "");
     parts.push(`<g><title>${b.tip}</title><rect class="${cls}" x="${x}" y="${y(b.up)}" width="${bwid}" height="${Math.max(zero - y(b.up), b.up > 0 ? 1 : 0)}"/>`);
     if (b.down) parts.push(`<rect class="p" x="${x}" y="${zero}" width="${bwid}" height="${y(b.down) - zero}"/>`);
     parts.push("</g>");
   }
-  if (o.line) parts.push(`<line class="peakline" x1="${L}" x2="${w - R}" y1="${y(o.line)}" y2="${y(o.line)}"/>`);
+  for (const [v, cls] of lines) parts.push(`<line class="${cls}" x1="${L}" x2="${w - R}" y1="${y(v)}" y2="${y(v)}"/>`);
   if (o.cursor != null) parts.push(`<rect class="cursor" x="${X(o.bars[o.cursor].x)}" y="${TOP}" width="${Math.max(bw, 3)}" height="${ph}"/>`);
   box.innerHTML = `<svg role="img" aria-label="${o.label}" viewBox="0 0 ${w} ${h}" class="${o.pick ? "pick" : ""}">${parts.join("")}</svg>`;
   const svg = box.firstChild;
@@ -379,14 +404,15 @@ function renderLive(d) {
   $("title").textContent = id ? tr("liveTitle", {t: quarterRange(id)}) : tr("live");
   const {bars, wh, exportWh} = id ? quarterBars(q) : {bars: [], wh: 0, exportWh: 0};
   const exporting = d.export_w > 0;
-  // the 5 s slots, not the registers: at 1 Wh a register is too coarse a minute in
+  // from the 5 s slots (the device's projected_w), not the registers: at 1 Wh a
+  // register is too coarse a minute in
   const sofar = id ? q.consumed_power_avg : null;
-  const elapsed = d.second != null ? d.second + 1 : bars.length * 5;
-  const proj = sofar == null ? null : Math.round((sofar * elapsed + (d.power_w || 0) * (900 - elapsed)) / 900);
+  const proj = d.projected_w;
   const top = peakW();
   cards([
     {id: "power", big: true, label: tr(exporting ? "exportNow" : "power"), cls: exporting ? "prod" : null,
       value: d.power_w == null ? "–" : watts(exporting ? -d.export_w : d.power_w)},
+    roomCard(d, top),
     {id: "qavg", label: tr("qavg"), value: watts(sofar)},
     {id: "proj", label: tr("proj"), value: watts(proj), note: tr("projNote")},
     monthPeakCard(),
@@ -396,6 +422,17 @@ function renderLive(d) {
   warn(proj, top);
   quarterSteps(id || nowQid());
   if (id) quarterChart(q, bars); else chart({bars: [], empty: problems[0]});
+}
+
+// the headroom: the average power the rest of the quarter may use without a new
+// month peak (at least the billed minimum), below zero when the peak is lost
+function roomCard(d, top) {
+  if (d.headroom_w == null) return null;
+  const lost = d.headroom_w < 0;
+  return {id: "headroom", wide: true, label: tr("room"), cls: lost ? "lost" : "room",
+    value: tr(lost ? "roomLost" : "roomText", {kw: Math.abs(d.headroom_w) < 1000 ? watts(d.headroom_w) : num(d.headroom_w / 1000, 1) + " kW",
+      t: d.headroom_until}),
+    note: tr("roomNote", {w: watts(d.limit_w), what: tr(top != null && top >= d.limit_w ? "limitPeak" : "limitMin")})};
 }
 
 function warn(proj, top) {
@@ -439,6 +476,15 @@ function renderDay(v, data) {
   ]);
   chart({n, bars, ticks, line: peakW(),
     label: tr("chartDay", {n: bars.length}), pick: (b) => go(quarterHash(b.id))});
+  csvLink(dayKey(v.y, v.m, v.d), dayKey(v.y, v.m, v.d));
+}
+
+function csvLink(from, to) { // the quarters of these days as a CSV file, streamed by the device
+  const a = $("csv");
+  a.href = BASE + "/historic/export.csv?from=" + from + "&to=" + to;
+  a.textContent = tr("csv");
+  a.title = tr("csvLong");
+  a.hidden = false;
 }
 
 function renderMonth(v, data) {
@@ -450,12 +496,15 @@ function renderMonth(v, data) {
   let wh = 0, exportWh = 0;
   for (const d of data.days) { wh += d.wh; exportWh += d.export_wh; }
   // the bill follows the meter's own peak where it has one: this month's, or its
-  // 0-0:98.1.0 history for past months; else the peak from our quarter files
+  // 0-0:98.1.0 history for past months (each entry labelled with the month it
+  // reports; one without a quarter is a month without a peak); else the peak from
+  // our quarter files
   const key = v.y + "-" + pad(v.m);
   const q = split(nowQid());
   const current = q.y === v.y && q.m === v.m && peak && peak.peak;
-  const fromMeter = peak && (peak.meter_history || []).find((h) => h.month === key);
-  const billed = current ? peak.peak : fromMeter || data.peak;
+  const fromMeter = !current && peak && (peak.meter_history || []).find((h) => h.month === key &&
+    (h.quarter_id == null || monthKey(h.quarter_id) === key));
+  const billed = current ? peak.peak : fromMeter ? (fromMeter.quarter_id == null ? null : fromMeter) : data.peak;
   const source = current ? peak.source : fromMeter ? "meter" : data.source;
   cards([
     peakCard(billed, sourceText(source)),
@@ -464,6 +513,43 @@ function renderMonth(v, data) {
   ].filter(Boolean));
   chart({n: days, bars, line: null, ticks: [1, 8, 15, 22, 29].filter((d) => d <= days).map((d) => [d - 0.5, String(d)]),
     label: tr("chartMonth", {n: bars.length}), pick: (b) => go(dayHash(v.y, v.m, b.day))});
+  csvLink(dayKey(v.y, v.m, 1), dayKey(v.y, v.m, days));
+}
+
+// the last 13 months: each month's peak as a bar, the billed minimum and the 12-month
+// average the capacity tariff uses as lines, and what that costs
+function renderYear(data) {
+  const ms = data.months;
+  const ym = (mo) => mo.month.split("-").map(Number);
+  const name = (mo, opts) => { const [y, m] = ym(mo); return dateText(y, m, 1, opts); };
+  const long = {month: "short", year: "numeric"};
+  $("title").textContent = tr("yearTitle", {a: name(ms[0], long), b: name(ms[ms.length - 1], long)});
+  const bars = [];
+  ms.forEach((mo, i) => {
+    if (!mo.source) return; // nothing known of that month
+    const [y, m] = ym(mo);
+    const p = mo.peak;
+    bars.push({x: i, up: p ? p.power : 0, down: 0, y, m, dim: i === 0, // not in the average
+      tip: [name(mo, long), p ? watts(p.power) + ", " + when(p.quarter_id) : tr("noPeak"),
+        tr("billedTip", {w: watts(mo.billed_w)}), sourceText(mo.source)].join(" · ")});
+  });
+  const t = peak && peak.tariff;
+  cards([
+    {id: "avg12", label: tr("avg12"), value: watts(data.average_w),
+      note: tr("avg12Note", {n: data.average_months, min: watts(data.minimum_w)})},
+    {id: "peryear", label: tr("perYear"), value: euro(data.eur_per_year),
+      note: t ? tr("perYearNote", {kw: num(data.average_w / 1000, 3), rate: euro(t.eur_per_kw_year)}) : null},
+    {id: "monthcost", label: tr("monthCost"), value: euro(data.eur_this_month), note: tr("monthCostNote")},
+    monthPeakCard(),
+  ]);
+  chart({n: ms.length, bars, lines: [[data.minimum_w, "minline"], [data.average_w, "avgline"]],
+    ticks: ms.map((mo, i) => [i + 0.5, name(mo, {month: "short"}).replace(".", "").slice(0, 3)]),
+    label: tr("chartYear", {n: bars.length}), pick: (b) => go(monthHash(b.y, b.m))});
+  const g = $("legend");
+  g.replaceChildren(el("span", {class: "sw min"}), tr("legendMin") + " " + watts(data.minimum_w) + "  ",
+    el("span", {class: "sw avg"}), tr("legendAvg") + " " + watts(data.average_w) + ". ",
+    tr("yearRule", {min: watts(data.minimum_w)}));
+  g.hidden = false;
 }
 
 // ---- showing a view ----------------------------------------------------------------
@@ -504,7 +590,7 @@ async function show() {
   const g = ++gen;
   clearTimeout(timer);
   lastChart = null;
-  for (const k of ["live", "day", "month"]) {
+  for (const k of ["live", "day", "month", "year"]) {
     const a = $("tab-" + k);
     a.textContent = tr(k);
     if (k === v.kind) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
@@ -515,6 +601,8 @@ async function show() {
   $("tab-month").href = v.kind === "day" ? monthHash(v.y, v.m) : monthHash(q.y, q.m);
   $("lang").textContent = T[lang].other;
   $("warn").hidden = true;
+  $("legend").hidden = true;
+  $("csv").hidden = true;
   peakButton();
   if (v.kind === "live") return poll(g);
   if (v.kind === "quarter") quarterSteps(v.id);
@@ -523,6 +611,10 @@ async function show() {
     steps([[tr("prevDay"), () => go(dayHash(v.y, v.m, v.d - 1))],
       [tr("today"), () => go(dayHash(q.y, q.m, q.d)), today],
       [tr("nextDay"), () => go(dayHash(v.y, v.m, v.d + 1)), today]]);
+  }
+  if (v.kind === "year") {
+    steps([]);
+    status([tr("reading")]);
   }
   if (v.kind === "month") {
     const current = q.y === v.y && q.m === v.m;
@@ -538,6 +630,8 @@ async function show() {
       data = await get("/meter/" + s.y + "/" + pad(s.m) + "/" + pad(s.d) + "/" + fileName(v.id) + ".json");
     } else if (v.kind === "day") {
       data = await get("/historic/day?date=" + dayKey(v.y, v.m, v.d));
+    } else if (v.kind === "year") { // months the meter lacks are read from the card: slow once
+      data = await get("/historic/peaks", 120000);
     } else {
       data = await get("/historic/month?year=" + v.y + "&month=" + v.m);
     }
@@ -545,6 +639,7 @@ async function show() {
     status([devNote()]);
     if (v.kind === "quarter") renderQuarter(v.id, data);
     else if (v.kind === "day") renderDay(v, data);
+    else if (v.kind === "year") renderYear(data);
     else renderMonth(v, data);
   } catch (e) {
     if (g !== gen) return;

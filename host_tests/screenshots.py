@@ -4,7 +4,8 @@ usage: .venv/bin/python -m host_tests.screenshots   (or: make screenshots)
 
 The simulated Belgian meter starts at a month's start (so its 1-0:1.6.0 is its own), fills
 two days and 19 hours of history as fast as the firmware reads (about 4 minutes), then
-runs in real time while headless Chromium takes the pictures."""
+runs in real time while headless Chromium takes the pictures. The Year tab's months
+before July come from the meter's 0-0:98.1.0."""
 
 import json
 import sys
@@ -87,7 +88,8 @@ def shots(dev):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for locale, views in (("nl-BE", (("live", ""), ("day", "#d/2026-07-02"),
-                                         ("month", "#m/2026-07"), ("quarter", "#q/2026-07-02/1300S"))),
+                                         ("month", "#m/2026-07"), ("quarter", "#q/2026-07-02/1300S"),
+                                         ("year", "#y"))),
                               ("en-GB", (("live-en", ""),))):
             ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale,
                                       http_credentials={"username": LOGIN[0], "password": LOGIN[1]})

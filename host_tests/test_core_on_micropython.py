@@ -11,7 +11,7 @@ from digimon import runtime
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["host_tests.core.test_dsmr_core", "host_tests.core.test_quarter_core",
            "host_tests.core.test_recorder", "host_tests.core.test_peak_core",
-           "host_tests.core.test_config_core"]
+           "host_tests.core.test_config_core", "host_tests.core.test_capacity_core"]
 RUNTIMES = ["32", "64"] if runtime.MP32.exists() else ["64"]
 
 

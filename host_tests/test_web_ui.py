@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from host_tests.device import LOGIN, Device, free_port, run, wait_until
+from host_tests.feeder import Fed, LoadMeter
 from host_tests.test_history_e2e import ORIGINAL, day_path, file_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -143,6 +144,11 @@ def dotted(w):
     return format(w, ",").replace(",", ".") + " W"
 
 
+def euro(v):
+    """Euros as nl-BE writes them: € 139,06."""
+    return "€\xa0" + ("%.2f" % v).replace(".", ",")
+
+
 def non_null(values):
     return sum(v is not None for v in values)
 
@@ -257,6 +263,103 @@ def test_history_navigation(ui, dev):
     w.page.get_by_role("link", name="Maand").click()
     w.wait_hash("#m/2026-12")
     assert w.text("#cost").startswith("€")
+
+
+def test_the_year_tab_shows_13_months_and_the_average(ui, dev):
+    w = ui()
+    w.open("#y")
+    w.wait_points(13)
+    got = dev.json("/historic/peaks")
+    assert [m["source"] for m in got["months"]] == ["meter"] * 13  # 12 in 0-0:98.1.0, 1.6.0
+    assert w.page.locator("#chart rect.c").count() == 13
+    assert w.page.locator("#chart rect.dim").count() == 1  # a year ago: not in the average
+    assert w.text("#avg12") == dotted(got["average_w"])
+    assert "12 maanden" in w.page.inner_text("#cards")
+    assert w.text("#peryear") == euro(got["eur_per_year"])
+    assert w.text("#monthcost") == euro(got["eur_this_month"])
+    for cls, value in (("minline", 2500), ("avgline", got["average_w"])):
+        assert w.page.locator("#chart line." + cls).count() == 1, cls
+        assert dotted(value) in w.text("#legend")
+    assert w.text("#title") == "Capaciteitstarief, dec 2025 – dec 2026"
+    # the bars stand for the months' peaks: the tallest is the highest month
+    heights = [w.page.locator("#chart rect.c").nth(i).bounding_box()["height"] for i in range(13)]
+    powers = [m["peak"]["power"] for m in got["months"]]
+    assert heights.index(max(heights)) == powers.index(max(powers))
+    # a tap opens the month
+    w.page.locator("#chart rect.c").nth(11).click()
+    w.wait_hash("#m/2026-11")
+    w.page.get_by_role("link", name="Jaar").click()
+    w.wait_hash("#y")
+    w.wait_points(13)
+
+
+def test_a_month_the_meter_saw_no_peak_in_is_billed_the_minimum(ui, dev):
+    w = ui()
+    real = dev.json("/current/month/peak")
+
+    def no_peak_in_november(route):  # as (632525252525W)(00.000*kW) of a Fluvius meter
+        history = [h for h in real["meter_history"] if h["month"] != "2026-11"]
+        history.append({"month": "2026-11", "quarter_id": None, "power": 0})
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps(dict(real, meter_history=history)))
+
+    w.page.route("**/current/month/peak", no_peak_in_november)
+    w.open("#m/2026-11")
+    w.wait_points(1)
+    assert w.text("#peak") == "–"
+    assert "geen piek · volgens de meter" in w.page.inner_text("#cards")
+    cost = 2.5 * real["tariff"]["eur_per_kw_year"] / 12
+    assert w.text("#cost") == euro(cost)
+
+
+def test_the_day_and_month_views_export_csv(ui, dev):
+    w = ui()
+    w.open("#d/2026-11-30")
+    w.wait_points(96)
+    link = w.page.locator("#csv")
+    assert link.inner_text() == "CSV (rekenblad)"
+    assert link.get_attribute("href").endswith("/historic/export.csv?from=2026-11-30&to=2026-11-30")
+    with w.page.expect_download() as got:
+        link.click()
+    text = open(got.value.path(), newline="").read()
+    rows = text.strip().split("\r\n")
+    assert rows[0].startswith("start,quarter_id,") and len(rows) == 1 + 96
+    assert got.value.suggested_filename == "digimon-2026-11-30-2026-11-30.csv"
+    w.open("#m/2026-11")
+    w.wait_points(1)
+    assert w.page.get_attribute("#csv", "href").endswith("?from=2026-11-01&to=2026-11-30")
+    w.open("#")
+    w.page.wait_for_function("/W$/.test(document.getElementById('power')?.textContent)")
+    assert w.page.locator("#csv").is_hidden()
+
+
+def test_headroom_text_follows_a_load_step(browser, tmp_path):
+    fed = Fed(tmp_path)
+    meter = LoadMeter(fed, "2026-11-21T10:00:00", watts=300, speed=10)
+    meter.start()
+    w = Watched(browser, fed.base)
+    try:
+        w.open()
+        w.page.wait_for_function(
+            "/^Nog .* kW tot 10:15 zonder nieuwe piek$/.test(document.getElementById('headroom')?.textContent)",
+            timeout=20000)
+        _nog, value, unit = w.text("#headroom").split()[:3]
+        before = float(value.replace(".", "").replace(",", ".")) * (1000 if unit == "kW" else 1)
+        live = fed.json("/current/live")
+        assert abs(before - live["headroom_w"]) < 200  # (a poll later, at 10x)
+        assert "tot %s (de maandpiek)" % dotted(live["limit_w"]) in w.page.inner_text("#cards")
+        meter.watts = 14000  # the oven, the hob and the car at once
+        w.page.wait_for_function(
+            "/niet meer te vermijden$/.test(document.getElementById('headroom')?.textContent)",
+            timeout=40000)
+        after = w.text("#headroom")
+        assert after.startswith("Nog -") and after.split()[2] in ("W", "kW")
+        assert w.page.get_attribute("#headroom", "class") == "lost"
+        assert w.errors == []
+    finally:
+        w.close()
+        meter.stop()
+        fed.stop()
 
 
 def test_month_peak_button_opens_the_peak_quarter(ui, dev):

@@ -76,6 +76,7 @@ print("startup", end=" ")
 micropython.qstr_info()
 names = modules("firmware")
 for name in names:
+    gc.collect()  # as before a request: per-use modules load one at a time, after a collection
     cold.load(name)
 gc.collect()
 print("all", end=" ")

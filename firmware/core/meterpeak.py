@@ -145,11 +145,12 @@ def _groups(text):
 
 
 def parse_history(text):
-    """0-0:98.1.0 raw text -> [(month stamp yymmdd, peak quarter_id, W), ...] in the
-    order sent (oldest first). The month stamp is 00:00 on the 1st of the month after
-    the peak's month; the peak quarter is the one that ended at its stamp, None (with
-    0 W) when the meter recorded no peak that month. Malformed text gives what parsed
-    before the fault; it never raises."""
+    """0-0:98.1.0 raw text -> [(month yymm, peak quarter_id, W), ...] in the order sent
+    (oldest first). Each entry is (month stamp)(peak stamp)(kW): the month stamp is
+    00:00 on the 1st of the month AFTER the one reported (April 2020's peak comes with
+    200501000000S), so yymm is the month before it; the peak quarter is the one that
+    ended at its stamp, None (with 0 W) when the meter recorded no peak that month.
+    Malformed text gives what parsed before the fault; it never raises."""
     out = []
     try:
         groups = _groups(text or "")
@@ -164,12 +165,20 @@ def parse_history(text):
             w = _watts(rest[i + 2])
             if month is None or stamp is None or w is None:
                 break
+            # the month that ends at the stamp (00:00 on the 1st: the month before)
+            yymm = month[0] // 100
+            if not 1 <= yymm % 100 <= 12:
+                break
+            if month[0] % 100 == 1 and month[1] == 0:
+                yymm -= 1 if yymm % 100 > 1 else 89  # January: December of the year before
+            if yymm < 1:
+                break
             qid = None
             if w > 0:
                 qid = quarter_ending(stamp[0], stamp[1], stamp[2])
                 if qid is None:
                     break
-            out.append((month[0], qid, w))
+            out.append((yymm, qid, w))
             i += 3
     except Exception:  # never let a strange telegram stop the reader
         pass

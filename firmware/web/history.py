@@ -1,18 +1,21 @@
 """HTTP routes of the quarter history: the original firmware's /meter/* files and
-/historic/* listings, plus day and month summaries so the UI never fetches 96 files.
-Loaded per request (core.cold), as history.scan and history.answers, which read the
-card."""
+/historic/* listings, plus day and month summaries so the UI never fetches 96 files,
+and the CSV export (/historic/peaks is web.capacity's). Loaded per request (core.cold),
+as history.scan, answers and export, which read the card."""
 
 from microdot import Response
 
+from micropython import const
+
 from firmware.core import clock, cold
-from firmware.web.reply import allowed, json_obj, json_stream
+from firmware.web.reply import allowed, chunks, json_obj, json_stream
 from firmware.web.server import error
 
 _NO_CARD = "no SD card: history is not kept"
+_EXPORT_DAYS = const(366)  # the most days one CSV export takes
 ROUTES = {"/historic/years": "GET", "/historic/months": "GET",
           "/historic/days": "GET", "/historic/quarters": "GET", "/historic/day": "GET",
-          "/historic/month": "GET"}
+          "/historic/month": "GET", "/historic/export.csv": "GET"}
 
 
 def int_arg(args, name, lo, hi):
@@ -33,11 +36,14 @@ def _day(parts):
     return (y, m, d) if 2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31 else None
 
 
-def parse_date(text):
-    """'YYYY-MM-DD' -> (y, m, d); raises ValueError."""
+def parse_date(text, name="date"):
+    """'YYYY-MM-DD' -> (y, m, d), a day that exists; raises ValueError."""
     day = _day((text or "").split("-"))
     if day is None:
-        raise ValueError("date must be YYYY-MM-DD")
+        raise ValueError("%s must be YYYY-MM-DD" % name)
+    y, m, d = day
+    if d > clock._days_from_civil(y + m // 12, m % 12 + 1, 1) - clock._days_from_civil(y, m, 1):
+        raise ValueError("%s: there is no %s" % (name, text))
     return day
 
 
@@ -112,18 +118,40 @@ def quarter_file(request, state):
         return error(404, "no quarter file /meter/" + path)
 
 
+def export(store, request, state, app):
+    """/historic/export.csv?from=YYYY-MM-DD&to=YYYY-MM-DD: the quarter files of those
+    days (both included, at most _EXPORT_DAYS) as CSV, streamed (history.export)."""
+    start = parse_date(request.args.get("from"), "from")
+    end = parse_date(request.args.get("to"), "to")
+    days = clock._days_from_civil(*end) - clock._days_from_civil(*start) + 1
+    if days < 1:
+        raise ValueError("from must not be after to")
+    if days > _EXPORT_DAYS:
+        raise ValueError("at most %d days in one export: %s to %s is %d days"
+                         % (_EXPORT_DAYS, request.args["from"], request.args["to"], days))
+    qid = state.recorder.q.qid
+    body = cold.load("firmware.history.export").lines(
+        store, start, end, clock.minutes(qid) if qid else 0x3FFFFFFF, app.progress)
+    name = "digimon-%s-%s.csv" % (request.args["from"], request.args["to"])
+    return Response(chunks(body), headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="%s"' % name})
+
+
 async def handle(request, state, app):
     if request.path.startswith("/meter/"):
         return quarter_file(request, state)
     refused = allowed(request, ROUTES)
     if refused:
         return refused
+    what = request.path[len("/historic/"):]
     store = state.store
     if store is None:
         return error(503, _NO_CARD)
-    what = request.path[len("/historic/"):]
     args = request.args
     try:
+        if request.path == "/historic/export.csv":
+            return export(store, request, state, app)
         if what == "day":
             y, m, d = parse_date(args.get("date"))
             return json_stream(day(store, y, m, d, app.progress))

@@ -4,6 +4,7 @@ request (core.cold)."""
 
 import json
 
+from firmware.core import cold
 from firmware.web.reply import allowed, json_now
 
 ROUTES = {"/current/live": "GET", "/current/quarter": "GET"}
@@ -19,7 +20,10 @@ def quarter_pieces(q):
 
 def live_pieces(state):
     """/current/live: the last telegram's power, how old it is, the SD card's state
-    and the quarter so far (as /current/quarter), in one poll for the live view."""
+    and the quarter so far (as /current/quarter), in one poll for the live view; with
+    the capacity tariff's figures (core.capacity): the projected quarter average, the
+    month peak it is held to (at least the billed minimum) and the headroom, the
+    average power the rest of the quarter may use without a new peak, until when."""
     p1 = state.p1
     r = p1.reading
     have = p1.last_ms is not None
@@ -28,10 +32,20 @@ def live_pieces(state):
         return r.get(name) if have and r.has(name) else None
 
     trouble = state.sd_trouble()
-    second = state.recorder.second
+    rec = state.recorder
+    second = rec.second if not rec.next_qid else -1  # -1: a quarter is still being closed
+    power = watts("power_import_kw")
     yield '{"age_ms":%s,"power_w":%s,"export_w":%s,"second":%s,' % (
-        json.dumps(p1.age_ms()), json.dumps(watts("power_import_kw")),
+        json.dumps(p1.age_ms()), json.dumps(power),
         json.dumps(watts("power_export_kw")), json.dumps(second if second >= 0 else None))
+    cap = cold.load("firmware.core.capacity")
+    q = rec.q
+    limit = cap.billed_w(cap.month_peak_w(r if have else None, state.peaks.month, q.qid),
+                         cap.minimum_w(state.cfg["tariff"]))
+    yield '"projected_w":%s,"limit_w":%d,"headroom_w":%s,"headroom_until":%s,' % (
+        json.dumps(cap.projected_w(q, second, power)), limit,
+        json.dumps(cap.headroom_w(q, second, limit)),
+        json.dumps(cap.quarter_end(q.qid) if q.qid else None))
     yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (
         json.dumps(p1.error), json.dumps(state.store is not None),
         json.dumps(trouble))

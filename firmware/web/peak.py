@@ -18,7 +18,8 @@ async def handle(request, state, app):
 
 def month_peak(state):
     """/current/month/peak: the original's {"peak", "memory"}, plus our own peak and
-    the meter's side by side (a disagreement shows) and the meter's 0-0:98.1.0."""
+    the meter's side by side (a disagreement shows) and the meter's 0-0:98.1.0, one
+    entry per month it reports (quarter_id null and 0 W: no peak that month)."""
     mp = cold.load("firmware.core.meterpeak")
     r = state.p1.reading
     have = state.p1.last_ms is not None
@@ -27,8 +28,9 @@ def month_peak(state):
     if have and r.has("montly_power_peak"):
         meter = mp.meter_peak(r.values, SLOT[row("montly_power_peak")])
     if have and r.has("peak_history"):
-        for stamp, qid, w in mp.parse_history(r.text_of("peak_history")):
-            history.append({"month": "20%02d-%02d" % (stamp // 10000, stamp // 100 % 100),
+        for yymm, qid, w in mp.parse_history(r.text_of("peak_history")):
+            # the month the entry reports (its stamp is the next month's start)
+            history.append({"month": "20%02d-%02d" % (yymm // 100, yymm % 100),
                             "quarter_id": qid, "power": w})
     own = state.peaks.month
     res = mp.compare(own, meter)

@@ -34,6 +34,7 @@ _FAMILIES = const((
     ("/setup", "firmware.web.setup"),
     ("/events", "firmware.web.setup"),
     ("/update", "firmware.web.update"),
+    ("/historic/peaks", "firmware.web.capacity"),
     ("/historic/", "firmware.web.history"),
     ("/meter/", "firmware.web.history"),
 ))

@@ -163,18 +163,19 @@ def test_meter_peak_from_a_belgian_telegram():
     slot = dsmr.SLOT[dsmr.row("montly_power_peak")]
     assert meterpeak.meter_peak(r.values, slot) == (q(261104, 181500, 0), 4589)
     assert meterpeak.parse_history(r.text_of("peak_history")) == [
-        (261001, q(260917, 193000, 1), 5120), (261101, q(261022, 80000, 1), 3695)]
+        (2609, q(260917, 193000, 1), 5120), (2610, q(261022, 80000, 1), 3695)]
 
 
 # ---- the meter's 0-0:98.1.0 ----
 def test_parse_history():
     got = meterpeak.parse_history(HISTORY)
-    assert got == [(261001, q(260917, 193000, 1), 5120), (261101, q(261022, 80000, 1), 3695)]
+    # each month stamp is the start of the month AFTER the one it reports
+    assert got == [(2609, q(260917, 193000, 1), 5120), (2610, q(261022, 80000, 1), 3695)]
     # a month that ended with its peak in the last quarter, and one without a peak
     text = ("(3)(1-0:1.6.0)(1-0:1.6.0)(260101000000W)(260101000000W)(02.5*kW)"
             "(260201000000W)(260201000000W)(00.000*kW)(260301000000W)(260210171500W)(4.2*KW)")
-    assert meterpeak.parse_history(text) == [(260101, q(251231, 234500, 0), 2500), (260201, None, 0),
-                                        (260301, q(260210, 170000, 0), 4200)]
+    assert meterpeak.parse_history(text) == [(2512, q(251231, 234500, 0), 2500), (2601, None, 0),
+                                             (2602, q(260210, 170000, 0), 4200)]
     assert meterpeak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)") == []
     assert meterpeak.parse_history("(0)(1-0:1.6.0)(1-0:1.6.0)()") == []
 
@@ -185,14 +186,40 @@ def test_parse_history_tolerates_garbage():
         assert meterpeak.parse_history(bad) == [], bad
     # what parsed before the fault is kept
     cut = HISTORY[:HISTORY.find("(261022")] + "(2610220815S)(03.695*kW)"
-    assert meterpeak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
+    assert meterpeak.parse_history(cut) == [(2609, q(260917, 193000, 1), 5120)]
     cut = HISTORY[:-4]  # the last value lost its ')'
-    assert meterpeak.parse_history(cut) == [(261001, q(260917, 193000, 1), 5120)]
+    assert meterpeak.parse_history(cut) == [(2609, q(260917, 193000, 1), 5120)]
     assert meterpeak.parse_history(HISTORY.replace("05.120*kW", "05.120*kWh")) == []
     assert meterpeak.parse_history(HISTORY.replace("(2)", "(1)")) == [
-        (261001, q(260917, 193000, 1), 5120)]
+        (2609, q(260917, 193000, 1), 5120)]
     assert meterpeak.parse_history(HISTORY.replace("(2)", "(5)")) == meterpeak.parse_history(HISTORY)
     assert meterpeak.parse_history(HISTORY.replace("260917", "260931")) == []
+
+    # a month stamp that is no month ends the list there
+    assert meterpeak.parse_history(HISTORY.replace("261101000000W", "261301000000W")) == [
+        (2609, q(260917, 193000, 1), 5120)]
+
+
+# Fluvius e-MUCS 1.7.1 meters' 0-0:98.1.0, from dsmr_parser's test suite
+# (ndokter/dsmr_parser test/example_telegrams.py at fa20ee45, TELEGRAM_FLUVIUS_V171 and
+# TELEGRAM_FLUVIUS_V171_ALT; also in ../shared/telegrams/dsmr_parser_examples.json)
+FLUVIUS = ("(3)(1-0:1.6.0)(1-0:1.6.0)(200501000000S)(200423192538S)(03.695*kW)"
+           "(200401000000S)(200305122139S)(05.980*kW)(200301000000S)(200210035421W)(04.318*kW)")
+FLUVIUS_ALT = ("(4)(1-0:1.6.0)(1-0:1.6.0)(230801000000S)(632525252525W)(00.000*kW)"
+               "(230901000000S)(230831181500S)(01.862*kW)(231001000000S)(230910183000S)(04.229*kW)"
+               "(231101000000W)(231016130000S)(04.927*kW)")
+
+
+def test_parse_history_of_real_fluvius_meters():
+    # (200501000000S)(200423192538S)(03.695*kW) is April 2020's peak, sent in May
+    got = meterpeak.parse_history(FLUVIUS)
+    assert [(m, w) for m, _q, w in got] == [(2004, 3695), (2003, 5980), (2002, 4318)]
+    for m, qid, _w in got:  # each peak lies in the month it is labelled with
+        assert clock.month_of(qid) == (2000 + m // 100, m % 100)
+    # July 2023 had no peak: its peak stamp is a placeholder, 0 kW
+    got = meterpeak.parse_history(FLUVIUS_ALT)
+    assert got == [(2307, None, 0), (2308, q(230831, 180000, 1), 1862),
+                   (2309, q(230910, 181500, 1), 4229), (2310, q(231016, 124500, 1), 4927)]
 
 
 # ---- own vs meter ----
