@@ -36,6 +36,7 @@ _FAMILIES = const((
     ("/update", "firmware.web.update"),
     ("/historic/", "firmware.web.history"),
     ("/meter/", "firmware.web.history"),
+    ("/sensor/", "firmware.web.flukso"),
 ))
 
 # writes a HomeWizard meter with its local API on takes without a login

@@ -1,0 +1,65 @@
+"""GET /sensor/<id>: the Fluksometer's local real-time API. <id> is the device's
+serial (in /about); the answer is the last 60 seconds of net power as
+[[unix time, W], ...], "nan" for a second without a telegram, and callback(...)
+around it when callback= is given (JSONP). The points come from
+integrations.flukso. Loaded per request (core.cold)."""
+
+from microdot import Response
+from micropython import const
+
+from firmware.integrations.flukso import NO_POINT, SECONDS
+from firmware.web.reply import chunks
+from firmware.web.server import error
+
+_UNIX_2000 = const(946684800)  # 2000-01-01 in unix time
+_ARGS = const((("interval", "minute"), ("unit", "watt")))
+_NAME_MAX = const(64)
+
+
+def _is_name(text):
+    """A JavaScript name, dots allowed (a.b.c): nothing else goes into a JSONP answer."""
+    if not 0 < len(text) <= _NAME_MAX or text[0].isdigit():
+        return False
+    for ch in text:
+        if not (ch.isalpha() or ch.isdigit() or ch in "_$.") or ord(ch) > 127:
+            return False
+    return True
+
+
+def points(minute, now):
+    """The 60 points up to second `now` (UTC seconds since 2000), as JSON pieces."""
+    sep = "["
+    for s in range(now - SECONDS + 1, now + 1):
+        w = minute.w[s % SECONDS] if minute.last - SECONDS < s <= minute.last else NO_POINT
+        yield '%s[%d,%s]' % (sep, s + _UNIX_2000, '"nan"' if w == NO_POINT else w)
+        sep = ","
+    yield "]"
+
+
+async def handle(request, state, app):
+    if request.method not in ("GET", "HEAD"):
+        return error(405, "method not allowed: %s %s" % (request.method, request.path))
+    if request.path != "/sensor/" + state.serial:
+        return error(404, "no such sensor: %s (this device's is %s)" % (
+            request.path[8:], state.serial))
+    args = request.args
+    for name, value in _ARGS:
+        if args.get(name) != value:
+            return error(400, "need %s=%s" % (name, value))
+    version = args.get("version")
+    if version is not None and version != "1.0":
+        return error(400, "version must be 1.0")
+    callback = args.get("callback")
+    if callback is not None and not _is_name(callback):
+        return error(400, "callback must be a JavaScript function name")
+    minute = state.minute
+    now = -1
+    if minute.last >= 0:
+        now = minute.last + (state.p1.age_ms() or 0) // 1000
+    body = list(chunks(points(minute, now))) if now >= 0 else ["[]"]
+    kind = "application/json"
+    if callback:
+        body.insert(0, callback + "(")
+        body.append(")")
+        kind = "application/javascript"
+    return Response(iter(body), headers={"Content-Type": kind})
