@@ -91,8 +91,8 @@ def _check(kind, limit, v):
         if not ok:
             return "must be " + kind % limit
     elif kind == _TOPIC:
-        ok = type(v) is str and 0 < len(v) <= limit and not any(c in v for c in " +#") \
-            and v[0] != "/" and v[-1] != "/"
+        ok = type(v) is str and 0 < len(v) <= limit and v[0] != "/" and v[-1] != "/" \
+            and v.find(" ") < 0 and v.find("+") < 0 and v.find("#") < 0
     elif kind == IP:
         ok = type(v) is str and _is_ip(v)
     elif kind == _HOST:

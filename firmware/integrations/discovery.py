@@ -78,32 +78,24 @@ def _keys(r, ssid):
     return keys
 
 
-def device(m, state):
-    """The device block every sensor carries."""
-    ip = state.wifi.ip
-    port = getattr(state.board, "http", ("", 80))[1]
-    url = (',"cu":"http://%s%s/"' % (ip, "" if port == 80 else ":%d" % port)) if ip else ""
-    return ('"dev":{"ids":["digimon_%s"],"name":"%s","mf":"digimon","mdl":"P1 monitor (%s)",'
-            '"sw":"%s","sn":"%s"%s}' % (state.serial, state.cfg["network"]["device_name"],
-                                        state.board.name, state.version, state.serial, url))
-
-
-async def publish_all(m, state, publish):
-    """Every sensor's config, retained; publish is mqttlink.publish."""
+async def run(m, state, send):
+    """Every sensor's config, retained; send is mqttlink.send."""
     cfg = m.cfg
     serial = state.serial
     keys = _keys(state.p1.reading, state.wifi_ssid())
-    dev = device(m, state)
+    ip = state.wifi.ip
+    url = ',"cu":"http://%s:%d/"' % (ip, getattr(state.board, "http", ("", 80))[1]) if ip else ""
+    head = ('"~":"%s/%s","stat_t":"~/state","avty_t":"~/status","dev":{"ids":["digimon_%s"],'
+            '"name":"%s","mf":"digimon","mdl":"P1 monitor (%s)","sw":"%s","sn":"%s"%s}' % (
+                cfg["prefix"], serial, serial, state.cfg["network"]["device_name"],
+                state.board.name, state.version, serial, url))
     node = "%s/sensor/digimon_%s/" % (cfg["discovery_prefix"], serial)
     for row in _SENSORS:
         key, kind, name = row.split(" ", 2)
-        if key not in keys:
-            continue
-        await publish(m, node + key + "/config", (
-            '{"name":"%s","uniq_id":"digimon_%s_%s","~":"%s","stat_t":"~/state",'
-            '"val_tpl":"{{value_json.%s}}","avty_t":"~/status",%s%s}' % (
-                name, serial, key, m.base, key, dev, _KINDS[int(kind)]),), True)
-    await publish(m, "%s/binary_sensor/digimon_%s/sd/config" % (cfg["discovery_prefix"], serial), (
-        '{"name":"SD card","uniq_id":"digimon_%s_sd","~":"%s","stat_t":"~/state",'
-        '"val_tpl":"{{\'OFF\' if value_json.sd else \'ON\'}}","avty_t":"~/status",'
-        '"dev_cla":"problem","ent_cat":"diagnostic",%s}' % (serial, m.base, dev),), True)
+        if key in keys:
+            await send(m, node + key + "/config", (
+                '{"name":"%s","uniq_id":"digimon_%s_%s","val_tpl":"{{value_json.%s}}",%s%s}'
+                % (name, serial, key, key, head, _KINDS[int(kind)]),), True)
+    await send(m, "%s/binary_sensor/digimon_%s/sd/config" % (cfg["discovery_prefix"], serial), (
+        '{"name":"SD card","uniq_id":"digimon_%s_sd","dev_cla":"problem","ent_cat":"diagnostic",'
+        '"val_tpl":"{{\'OFF\' if value_json.sd else \'ON\'}}",%s}' % (serial, head),), True)

@@ -2,16 +2,18 @@
 serial (in /about); the answer is the last 60 seconds of net power as
 [[unix time, W], ...], "nan" for a second without a telegram, and callback(...)
 around it when callback= is given (JSONP). The points come from
-integrations.flukso. Loaded per request (core.cold)."""
+integrations. Loaded per request (core.cold)."""
 
 from microdot import Response
 from micropython import const
 
-from firmware.integrations.flukso import NO_POINT, SECONDS
+from firmware.integrations import POINTS
 from firmware.web.reply import chunks
 from firmware.web.server import error
 
 _UNIX_2000 = const(946684800)  # 2000-01-01 in unix time
+_SECONDS = const(60)  # the points integrations keeps, and its mark of none:
+_NONE = const(-0x3FFFFFFF)
 _ARGS = const((("interval", "minute"), ("unit", "watt")))
 _NAME_MAX = const(64)
 
@@ -21,18 +23,19 @@ def _is_name(text):
     if not 0 < len(text) <= _NAME_MAX or text[0].isdigit():
         return False
     for ch in text:
-        if not (ch.isalpha() or ch.isdigit() or ch in "_$.") or ord(ch) > 127:
+        if not (ch.isalpha() or ch.isdigit() or ch == "_" or ch == "$" or ch == ".") \
+                or ord(ch) > 127:
             return False
     return True
 
 
-def points(minute, now):
+def points(now):
     """The 60 points up to second `now` (UTC seconds since 2000), as JSON pieces."""
-    sep = "["
-    for s in range(now - SECONDS + 1, now + 1):
-        w = minute.w[s % SECONDS] if minute.last - SECONDS < s <= minute.last else NO_POINT
-        yield '%s[%d,%s]' % (sep, s + _UNIX_2000, '"nan"' if w == NO_POINT else w)
-        sep = ","
+    last = POINTS[_SECONDS]
+    for s in range(now - _SECONDS + 1, now + 1):
+        w = POINTS[s % _SECONDS] if last - _SECONDS < s <= last else _NONE
+        yield '%s[%d,%s]' % ("," if s > now - _SECONDS + 1 else "[", s + _UNIX_2000,
+                             '"nan"' if w == _NONE else w)
     yield "]"
 
 
@@ -52,11 +55,10 @@ async def handle(request, state, app):
     callback = args.get("callback")
     if callback is not None and not _is_name(callback):
         return error(400, "callback must be a JavaScript function name")
-    minute = state.minute
-    now = -1
-    if minute.last >= 0:
-        now = minute.last + (state.p1.age_ms() or 0) // 1000
-    body = list(chunks(points(minute, now))) if now >= 0 else ["[]"]
+    now = POINTS[_SECONDS]
+    if now:  # the newest second, and as many more as have gone by since
+        now += (state.p1.age_ms() or 0) // 1000
+    body = list(chunks(points(now))) if now else ["[]"]
     kind = "application/json"
     if callback:
         body.insert(0, callback + "(")
