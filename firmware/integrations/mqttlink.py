@@ -1,17 +1,17 @@
-"""MQTT 3.1.1 to the broker: the session (session(), at start-up), and one tick's work
-(run(), every interval_s): connect when due (the last will,
-the login, TLS), read what the broker sent without waiting for it (ping answers, Home
-Assistant back online), publish the state, the finished quarters and a new month
-peak, and ping now and then. Loaded per tick (core.cold) by integrations.mqtt, which
+"""MQTT 3.1.1 to the broker, one tick's work (run(), every interval_s): read what the
+broker sent without waiting for it (ping answers, Home Assistant back online), publish
+the state, the finished quarters and a new month peak, ping now and then. Connecting
+and failures are integrations.mqttconnect's, discovery integrations.discovery's (both
+loaded only when needed). Loaded per tick (core.cold) by integrations.Mqtt, which
 keeps the connection and what is to be sent.
 
 Topics, under <prefix>/<serial>/: state (every interval_s), quarter (each finished
 quarter), peak (a new month peak), status (online, or offline by the last will;
-retained). Home Assistant's discovery is integrations.discovery's. Everything goes at
-QoS 0; the broker's answers are read at the next tick.
-
-Names here are ones the firmware already has where they fit: each new name is
-interned for good on the board.
+retained). Everything goes at QoS 0; the broker's answers are read at the next tick.
+A message is written whole before anything waits (its length is counted first), so
+a telegram that comes meanwhile cannot change it, and it takes no buffer of its own.
+Names are ones the firmware already has where they fit: on the board each new name is
+interned for good.
 """
 
 import asyncio
@@ -23,69 +23,11 @@ from micropython import const
 from firmware.core import clock, cold
 
 _PING_MS = const(30000)  # a ping at most this often; no answer by the next: the link is dead
-_CONNECT_MS = const(5000)  # to connect, and for the broker's CONNACK
 _WORK_MS = const(5000)  # to send a tick's messages
-_RETRY_MS = const(5000)  # the first retry; then twice as long each time, up to _RETRY_MAX_MS
-_RETRY_MAX_MS = const(120000)
-_REFUSED_MS = const(600000)  # the broker said no to this login: ask again this much later
-_REPORT_MS = const(600000)  # failures go to the event log at most this often
+_RETRY_MS = const(5000)  # after a lost connection
 _READ = const(256)
 _PENDING_MAX = const(512)  # a message from the broker larger than this ends the connection
-_CHUNK = const(512)
-_CA_FILE = const("mqtt-ca.pem")
 _QUARTER_S = const(900)
-# CONNACK return codes 1..5 (MQTT 3.1.1, 3.2.2.3); 3 is worth trying again soon
-_REFUSALS = const(("refused the protocol version 3.1.1", "refused the client id",
-                   "is unavailable", "refused the user name or password",
-                   "refused: not authorized"))
-_ERRNO_WORDS = const((("ECONNREFUSED", "connection refused (is the broker running?)"),
-                      ("ECONNRESET", "connection reset"),
-                      ("EHOSTUNREACH", "host unreachable"),
-                      ("ETIMEDOUT", "timed out (no answer)")))
-
-
-def session(cfg):
-    """The session (an integrations.Mqtt) for config.json's "mqtt" section."""
-    from firmware.integrations import Mqtt
-
-    m = Mqtt()
-    m.cfg = cfg
-    m.port = cfg["port"] or (8883 if cfg["tls"] else 1883)
-    m.quarters = []  # finished quarters to send: (quarter_id, W in, W out, energy W)
-    m.dropped = 0  # finished quarters not sent (more than 8 waited)
-    m.conn = None  # the broker's stream while connected
-    m.error = None  # why there is no connection, in words (for /about)
-    m.fails = 0  # failed attempts in a row: the next retry waits longer
-    m.errors = 0  # failed attempts and lost connections since start
-    m.writes = 0  # messages sent
-    m.took_ms = None  # how long the last tick's work took
-    m.delay_ms = 0  # until the next tick
-    m.pending = b""  # the start of a packet from the broker, its rest yet to come
-    m.ping_ms = 0  # when the last ping went
-    m.pong = True  # it was answered
-    m.logged_ms = None  # when the last failure went to the event log
-    m.told = False  # a failure was logged since the last connection was
-    m.discover = False  # Home Assistant's discovery is to be sent
-    m.peak = None  # the month peak last seen
-    return m
-
-
-def reason(e):
-    """An exception from connecting or sending, in words."""
-    if isinstance(e, asyncio.TimeoutError):
-        return "no answer in time"
-    if isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
-        import errno
-
-        n = e.args[0]
-        name = errno.errorcode.get(n)
-        if n < 0 or name is None:  # getaddrinfo's codes
-            return "cannot find the host (error %d)" % n
-        for k, v in _ERRNO_WORDS:
-            if k == name:
-                return v
-        return name
-    return str(e) or repr(e)
 
 
 def string(v):
@@ -108,46 +50,6 @@ def header(kind, n):
 def topic(m, state, name):
     """<prefix>/<serial>/<name>."""
     return "/".join((m.cfg["prefix"], state.serial, name))
-
-
-def secure(state):
-    """An SSL context that checks the broker against the CA in mqtt-ca.pem on the SD
-    card; raises ValueError with the reason when there is none."""
-    try:
-        import ssl
-    except ImportError:
-        raise ValueError("TLS is not available on this runtime (no ssl module)")
-    try:
-        with open("%s/%s" % (state.board.sd_path(), _CA_FILE), "rb") as f:
-            ca = f.read()
-    except OSError:
-        raise ValueError("TLS needs the broker's CA in %s on the SD card" % _CA_FILE)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cadata=ca)
-    return ctx
-
-
-def failed(m, state, why, delay_ms=0):
-    """A connection attempt failed, or the connection was lost: hang up, say why,
-    count it, wait longer each time (capped), and tell the event log at most every
-    10 min."""
-    if m.conn is not None:
-        try:
-            m.conn.s.close()
-        except OSError:
-            pass
-    m.conn = None
-    m.errors += 1
-    m.fails += 1
-    m.error = "%s:%d: %s" % (m.cfg["host"], m.port, why)
-    m.delay_ms = delay_ms or min(_RETRY_MS << min(m.fails - 1, 5), _RETRY_MAX_MS)
-    now = time.ticks_ms()
-    if m.logged_ms is None or time.ticks_diff(now, m.logged_ms) >= _REPORT_MS:
-        m.logged_ms = now
-        m.told = True
-        state.events.add("mqtt", "broker %s (%d failures since start); trying again in %d s"
-                         % (m.error, m.errors, m.delay_ms // 1000))
 
 
 def parse(m, data):
@@ -188,86 +90,24 @@ def parse(m, data):
     return code
 
 
-async def write(m, data, parts=()):
-    w = m.conn
-    w.write(data)
-    for p in parts:
-        w.write(p)
-    await w.drain()
-
-
-async def send(m, name, pieces, keep=False):
-    """One PUBLISH of the text pieces to topic `name`, at QoS 0, retained with keep.
-    The pieces are made at once, before anything goes: they are live values."""
-    parts = []
-    part = []
-    size = 0
-    for p in pieces:
-        part.append(p)
-        size += len(p)
-        if size >= _CHUNK:
-            parts.append("".join(part).encode())
-            part = []
-            size = 0
-    if part:
-        parts.append("".join(part).encode())
+async def send(m, name, pieces, arg=None, keep=False):
+    """One PUBLISH at QoS 0 to topic `name` (retained with keep) of the text that
+    pieces(arg) makes: counted, then written, with nothing in between that waits."""
+    n = 0
+    for p in pieces(arg):
+        n += len(p.encode())
     t = string(name)
-    n = len(t)
-    for p in parts:
-        n += len(p)
-    await write(m, header(0x31 if keep else 0x30, n) + t, parts)
+    w = m.conn
+    w.write(header(0x31 if keep else 0x30, len(t) + n) + t)
+    for p in pieces(arg):
+        w.write(p.encode())
+    await w.drain()
     m.writes += 1
 
 
-async def connect(m, state):
-    """Connect, log in with a last will, subscribe to Home Assistant's status, say
-    online; False when that failed (the reason is in m.error)."""
-    cfg = m.cfg
-    try:
-        ssl = secure(state) if cfg["tls"] else None
-        m.conn = (await asyncio.wait_for_ms(
-            asyncio.open_connection(cfg["host"], m.port, ssl), _CONNECT_MS))[1]
-        m.pending = b""
-        will = topic(m, state, "status")
-        flags = 0x26  # clean session, a last will, retained
-        login = b""
-        if cfg["user"]:
-            flags |= 0x80
-            login = string(cfg["user"])
-            if cfg["password"]:
-                flags |= 0x40
-                login += string(cfg["password"])
-        keepalive = cfg["interval_s"] + 30  # a message each interval_s keeps it alive
-        body = b"\x00\x04MQTT\x04" + bytes((flags, keepalive >> 8, keepalive & 255)) \
-            + string("digimon" + state.serial) + string(will) + string("offline") + login
-        await write(m, header(0x10, len(body)) + body)
-        code = None
-        while code is None:
-            data = await asyncio.wait_for_ms(m.conn.read(_READ), _CONNECT_MS)
-            if not data:
-                raise OSError("the broker closed the connection")
-            code = parse(m, data)
-        if code:
-            why = _REFUSALS[code - 1] if code <= len(_REFUSALS) else "refused (%d)" % code
-            failed(m, state, "the broker " + why, 0 if code == 3 else _REFUSED_MS)
-            return False
-        t = string(cfg["discovery_prefix"] + "/status")
-        await write(m, header(0x82, 3 + len(t)) + b"\x00\x01" + t + b"\x00")
-        await send(m, will, ("online",), True)
-    except Exception as e:  # noqa: BLE001  (whatever it was, the broker is not there)
-        failed(m, state, "cannot connect: " + reason(e))
-        return False
-    m.fails = 0
-    m.error = None
-    m.discover = cfg["discovery"]
-    m.ping_ms = time.ticks_ms()
-    m.pong = True
-    if m.told or m.logged_ms is None:  # the first connection, or back after a failure
-        m.told = False
-        m.logged_ms = m.logged_ms or time.ticks_ms()
-        state.events.add("mqtt", "connected to %s:%d, topics %s" % (
-            cfg["host"], m.port, topic(m, state, "#")))
-    return True
+def text(v):
+    """pieces for send() of a message made already."""
+    return (v,)
 
 
 def projection(q, power, second):
@@ -292,15 +132,19 @@ def timestamp(qid):
     return "%04d-%02d-%02dT%02d:%02d:00+0%d:00" % (y, mo, d, hh, mm, 1 + dst)
 
 
-def pieces(state):
+def pieces(arg):
     """The state message: /api/v1/data's fields and values, then the quarter so far
-    and its projection, our own month peak and the SD card."""
+    and its projection, our own month peak and the SD card. arg: (state, a set that
+    takes the /api/v1/data keys for discovery, or None)."""
+    state, keys = arg
     r = state.p1.reading
     end = ","
     for p in cold.load("firmware.core.homewizard").pieces(r, state.wifi_ssid()):
         if p == "}" or p == "{}":
             end = "{" if p == "{}" else ","
             break
+        if keys is not None:
+            keys.add(p[2:p.find('"', 2)])
         yield p
     rec = state.recorder
     power = r.get("power_import_kw") if r.has("power_import_kw") else 0
@@ -340,7 +184,6 @@ def peak(m, state):
 
 async def work(m, state):
     """A tick's messages, the connection made."""
-    cfg = m.cfg
     for _ in range(8):  # what the broker sent since the last tick, without waiting
         data = m.conn.s.read(_READ)
         if data is None:
@@ -352,37 +195,41 @@ async def work(m, state):
     if time.ticks_diff(now, m.ping_ms) >= _PING_MS:
         if not m.pong:
             raise OSError("no answer to a ping")
-        await write(m, b"\xc0\x00")
+        m.conn.write(b"\xc0\x00")
         m.ping_ms = now
         m.pong = False
     if state.p1.last_ms is None:
-        return  # nothing to tell yet
-    if m.discover:
-        await cold.load("firmware.integrations.discovery").run(m, state, send)
+        return await m.conn.drain()  # nothing to tell yet
+    keys = set() if m.discover else None
+    await send(m, topic(m, state, "state"), pieces, (state, keys))
+    if keys:  # after the state, which said what the meter sends
+        await cold.load("firmware.integrations.discovery").run(m, state, send, keys)
         m.discover = False
-    await send(m, topic(m, state, "state"), pieces(state))
     while m.quarters:
         qid, consumed, produced, energy = m.quarters[0]
-        await send(m, topic(m, state, "quarter"), (
+        await send(m, topic(m, state, "quarter"), text, (
             '{"quarter_id":%d,"start":"%s","consumed_power_avg":%d,"produced_power_avg":%d,'
             '"consumed_energy_avg":%s}' % (qid, timestamp(qid), consumed, produced,
-                                           json.dumps(energy)),))
+                                           json.dumps(energy))))
         m.quarters.pop(0)
     if state.peaks.rebuilt:
         event = peak(m, state)
         if event:
-            await send(m, topic(m, state, "peak"), (event,))
+            await send(m, topic(m, state, "peak"), text, event)
 
 
 async def run(m, state):
     """One tick: connect when due, then the tick's messages; sets the next tick's time."""
-    if m.conn is None and not await connect(m, state):
-        return
+    if m.conn is None:
+        if not await cold.load("firmware.integrations.mqttconnect").connect(
+                m, state, string, header, parse, topic):
+            return
     t = time.ticks_ms()
     try:
         await asyncio.wait_for_ms(work(m, state), _WORK_MS)
     except Exception as e:  # noqa: BLE001  (lost: the next tick connects again)
-        failed(m, state, "connection lost: " + reason(e), _RETRY_MS)
+        rare = cold.load("firmware.integrations.mqttconnect")
+        rare.failed(m, state, "connection lost: " + rare.reason(e), _RETRY_MS)
         return
     m.took_ms = time.ticks_diff(time.ticks_ms(), t)
     m.delay_ms = m.cfg["interval_s"] * 1000

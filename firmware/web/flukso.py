@@ -2,12 +2,12 @@
 serial (in /about); the answer is the last 60 seconds of net power as
 [[unix time, W], ...], "nan" for a second without a telegram, and callback(...)
 around it when callback= is given (JSONP). The points come from
-integrations. Loaded per request (core.cold)."""
+integrations.flukso, which the first request starts (the answers have "nan" for the
+seconds before it). Loaded per request (core.cold)."""
 
 from microdot import Response
 from micropython import const
 
-from firmware.integrations import POINTS
 from firmware.web.reply import chunks
 from firmware.web.server import error
 
@@ -29,13 +29,14 @@ def _is_name(text):
     return True
 
 
-def points(now):
-    """The 60 points up to second `now` (UTC seconds since 2000), as JSON pieces."""
-    last = POINTS[_SECONDS]
+def points(now, w):
+    """The 60 points up to second `now` (UTC seconds since 2000) of the ring w
+    (integrations.flukso.POINTS), as JSON pieces."""
+    last = w[_SECONDS]
     for s in range(now - _SECONDS + 1, now + 1):
-        w = POINTS[s % _SECONDS] if last - _SECONDS < s <= last else _NONE
+        v = w[s % _SECONDS] if last - _SECONDS < s <= last else _NONE
         yield '%s[%d,%s]' % ("," if s > now - _SECONDS + 1 else "[", s + _UNIX_2000,
-                             '"nan"' if w == _NONE else w)
+                             '"nan"' if v == _NONE else v)
     yield "]"
 
 
@@ -55,10 +56,14 @@ async def handle(request, state, app):
     callback = args.get("callback")
     if callback is not None and not _is_name(callback):
         return error(400, "callback must be a JavaScript function name")
-    now = POINTS[_SECONDS]
+    from firmware.integrations import flukso  # kept (not core.cold): the ring lives on
+
+    if flukso.on_reading not in state.p1.listeners:
+        state.p1.listeners.append(flukso.on_reading)  # from now on
+    now = flukso.POINTS[_SECONDS]
     if now:  # the newest second, and as many more as have gone by since
         now += (state.p1.age_ms() or 0) // 1000
-    body = list(chunks(points(now))) if now else ["[]"]
+    body = list(chunks(points(now, flukso.POINTS))) if now else ["[]"]
     kind = "application/json"
     if callback:
         body.insert(0, callback + "(")
