@@ -2,6 +2,8 @@
 config file of the test's own) and a subscriber that keeps what it gets (paho-mqtt)."""
 
 import json
+import os
+import pwd
 import subprocess
 import threading
 import time
@@ -22,7 +24,9 @@ class Broker:
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
-        lines = ["listener %d 127.0.0.1" % self.port, "persistence false",
+        # as root, mosquitto would become user "mosquitto", who cannot read the test's files
+        lines = ["user %s" % pwd.getpwuid(os.getuid()).pw_name,
+                 "listener %d 127.0.0.1" % self.port, "persistence false",
                  "log_dest stdout", "log_type error", "log_type warning", "log_type notice"]
         if users:
             pw = self.tmp / "passwd"

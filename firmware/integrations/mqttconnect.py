@@ -47,7 +47,7 @@ def session(cfg):
     m.ping_ms = 0  # when the last ping went
     m.pong = True  # it was answered
     m.logged_ms = None  # when the last failure went to the event log
-    m.told = False  # a failure was logged since the last connection was
+    m.told = True  # say the next connection: the first, or the first after a logged failure
     m.discover = False  # Home Assistant's discovery is to be sent
     m.peak = None  # the month peak last seen
     return m
@@ -159,9 +159,8 @@ async def connect(m, state, string, header, parse, topic):
     m.discover = cfg["discovery"]
     m.ping_ms = time.ticks_ms()
     m.pong = True
-    if m.told or m.logged_ms is None:  # the first connection, or back after a failure
+    if m.told:
         m.told = False
-        m.logged_ms = m.logged_ms or time.ticks_ms()
         state.events.add("mqtt", "connected to %s:%d, topics %s" % (
             cfg["host"], m.port, topic(m, state, "#")))
     return True
