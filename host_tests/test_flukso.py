@@ -42,18 +42,15 @@ def test_the_minute_of_points_is_what_the_meter_sent(device):
     assert len(known) >= 30
     for t, w in known:
         assert w == watts[t], (t, w, watts[t])
-    for t, w in points:
-        if w == "nan":
-            assert t not in watts or t > last - 60 + (times[-1] - last) or True
 
 
 def test_seconds_without_a_telegram_are_nan(device):
     # DSMR 4 sends a telegram every 10 s: nine seconds in ten have none
-    dev = device(profile="nl4", speed=10, count=30)
+    dev = device(profile="nl4", speed=10, count=15)
     serial = dev.json("/about")["serial"]
     dev.request("/sensor/%s%s" % (serial, QUERY))  # start the ring
     wait_until(lambda: dev.meter.poll() is not None, 30, "the simulator to finish")
-    wait_until(lambda: dev.json("/about")["p1"]["telegrams"] == 30, 10, "all telegrams")
+    wait_until(lambda: dev.json("/about")["p1"]["telegrams"] == 15, 10, "all telegrams")
     points = json.loads(dev.request("/sensor/%s%s" % (serial, QUERY))[2])
     watts = sent_watts(dev)
     for t, w in points:

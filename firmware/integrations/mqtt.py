@@ -19,15 +19,16 @@ _AGAIN_MS = const(60000)
 class Mqtt:
     """MQTT's session; mqttconnect.session() makes it and says what it keeps."""
 
-    def on_quarter(self, q):
-        """A finished quarter (history.recorder), kept until the broker has it."""
+    def on_quarter(self, q, peak):
+        """A finished quarter (history.recorder), kept until the broker has it; peak:
+        it made a new month peak."""
         try:
             avgs = q.averages()
             if avgs is not None:
                 if len(self.quarters) >= _KEPT:
                     self.quarters.pop(0)
                     self.dropped += 1
-                self.quarters.append((q.qid, avgs[0], avgs[1], q.energy_avg()))
+                self.quarters.append((q.qid, avgs[0], avgs[1], q.energy_avg(), peak))
         except MemoryError:  # never the recorder's trouble
             self.dropped += 1
 

@@ -1,5 +1,6 @@
 """MQTT's rare work: the session at start-up (session()), connecting to the broker
-(the last will, the login, TLS with the CA from the SD card), and what a failure does
+(the last will, the login, TLS with the CA from the SD card), the broker's packets
+(parse(): CONNACK, ping answers, Home Assistant's status), and what a failure does
 (failed(): the reason in words for /about, a retry that waits longer each time, the
 event log at most every 10 min). Loaded per use (core.cold): by firmware.app at
 start-up, by integrations.mqttlink when it is not connected or the connection fails.
@@ -16,6 +17,7 @@ _RETRY_MAX_MS = const(120000)
 _REFUSED_MS = const(600000)  # the broker said no to this login: ask again this much later
 _REPORT_MS = const(600000)  # failures go to the event log at most this often
 _READ = const(256)
+_PENDING_MAX = const(512)  # a message from the broker larger than this ends the connection
 _CA_FILE = const("mqtt-ca.pem")
 # CONNACK return codes 1..5 (MQTT 3.1.1, 3.2.2.3); 3 is worth trying again soon
 _REFUSALS = const(("refused the protocol version 3.1.1", "refused the client id",
@@ -27,6 +29,44 @@ _ERRNO_WORDS = const((("ECONNREFUSED", "connection refused (is the broker runnin
                       ("ETIMEDOUT", "timed out (no answer)")))
 
 
+def parse(m, data):
+    """Handle the broker's packets in what came (after what was pending from the last
+    read); the CONNACK's return code when there was one, else None."""
+    buf = m.pending + data if m.pending else data
+    i = 0
+    code = None
+    while len(buf) - i >= 2:
+        n = shift = 0
+        at = i + 1
+        while at < len(buf):
+            b = buf[at]
+            n |= (b & 127) << shift
+            shift += 7
+            at += 1
+            if not b & 128:
+                break
+        else:
+            break  # the length is not all here yet
+        if at + n > len(buf):
+            break
+        kind = buf[i] >> 4
+        if kind == 2 and n >= 2:  # CONNACK
+            code = buf[at + 1]
+        elif kind == 13:  # PINGRESP
+            m.pong = True
+        elif kind == 3 and n >= 2:  # PUBLISH: Home Assistant's status
+            k = buf[at] << 8 | buf[at + 1]
+            start = at + 2 + k + (2 if buf[i] & 6 else 0)
+            if buf[at + 2:at + 2 + k] == (m.cfg["discovery_prefix"] + "/status").encode() \
+                    and buf[start:at + n] == b"online":
+                m.discover = m.cfg["discovery"]
+        i = at + n
+    m.pending = buf[i:]
+    if len(m.pending) > _PENDING_MAX:
+        raise ValueError("a message from the broker over %d bytes" % _PENDING_MAX)
+    return code
+
+
 def session(cfg):
     """The session (an integrations.mqtt.Mqtt) for config.json's "mqtt" section."""
     from firmware.integrations.mqtt import Mqtt
@@ -34,7 +74,7 @@ def session(cfg):
     m = Mqtt()
     m.cfg = cfg
     m.port = cfg["port"] or (8883 if cfg["tls"] else 1883)
-    m.quarters = []  # finished quarters to send: (quarter_id, W in, W out, energy W)
+    m.quarters = []  # finished quarters to send: (quarter_id, W in, W out, energy W, new peak)
     m.dropped = 0  # finished quarters not sent (more than 8 waited)
     m.conn = None  # the broker's stream while connected
     m.error = None  # why there is no connection, in words (for /about)
@@ -49,7 +89,6 @@ def session(cfg):
     m.logged_ms = None  # when the last failure went to the event log
     m.told = True  # say the next connection: the first, or the first after a logged failure
     m.discover = False  # Home Assistant's discovery is to be sent
-    m.peak = None  # the month peak last seen
     return m
 
 
@@ -111,7 +150,7 @@ def secure(state):
     return ctx
 
 
-async def connect(m, state, string, header, parse, topic):
+async def connect(m, state, string, header, topic):
     """Connect, log in with a last will, subscribe to Home Assistant's status, say
     online; False when that failed (the reason is in m.error). The rest are
     integrations.mqttlink's packet helpers."""

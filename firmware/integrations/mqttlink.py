@@ -1,15 +1,16 @@
-"""MQTT 3.1.1 to the broker, one tick's work (run(), every interval_s): read what the
-broker sent without waiting for it (ping answers, Home Assistant back online), publish
-the state, the finished quarters and a new month peak, ping now and then. Connecting
-and failures are integrations.mqttconnect's, discovery integrations.discovery's (both
-loaded only when needed). Loaded per tick (core.cold) by integrations.Mqtt, which
-keeps the connection and what is to be sent.
+"""MQTT 3.1.1 to the broker, a tick's work (run(), every interval_s): read what the
+broker sent without waiting for it, ping now and then, publish the state; what else
+is due is loaded only then: mqttconnect (connecting, failures, the broker's packets),
+discovery (Home Assistant's) and mqttevents (finished quarters, a new month peak).
+Loaded per tick (core.cold) by integrations.mqtt, which keeps the connection and
+what is to be sent. This module stays small: it is in the heap with core.homewizard,
+as /api/v1/data's answer is.
 
 Topics, under <prefix>/<serial>/: state (every interval_s), quarter (each finished
 quarter), peak (a new month peak), status (online, or offline by the last will;
 retained). Everything goes at QoS 0; the broker's answers are read at the next tick.
-A message is written whole before anything waits (its length is counted first), so
-a telegram that comes meanwhile cannot change it, and it takes no buffer of its own.
+A message is written whole before anything waits (its length is counted first), so a
+telegram that comes meanwhile cannot change it, and it takes no buffer of its own.
 Names are ones the firmware already has where they fit: on the board each new name is
 interned for good.
 """
@@ -20,13 +21,12 @@ import time
 
 from micropython import const
 
-from firmware.core import clock, cold
+from firmware.core import cold
 
 _PING_MS = const(30000)  # a ping at most this often; no answer by the next: the link is dead
 _WORK_MS = const(5000)  # to send a tick's messages
 _RETRY_MS = const(5000)  # after a lost connection
 _READ = const(256)
-_PENDING_MAX = const(512)  # a message from the broker larger than this ends the connection
 _QUARTER_S = const(900)
 
 
@@ -52,44 +52,6 @@ def topic(m, state, name):
     return "/".join((m.cfg["prefix"], state.serial, name))
 
 
-def parse(m, data):
-    """Handle the broker's packets in what came (after what was pending from the last
-    read); the CONNACK's return code when there was one, else None."""
-    buf = m.pending + data if m.pending else data
-    i = 0
-    code = None
-    while len(buf) - i >= 2:
-        n = shift = 0
-        at = i + 1
-        while at < len(buf):
-            b = buf[at]
-            n |= (b & 127) << shift
-            shift += 7
-            at += 1
-            if not b & 128:
-                break
-        else:
-            break  # the length is not all here yet
-        if at + n > len(buf):
-            break
-        kind = buf[i] >> 4
-        if kind == 2 and n >= 2:  # CONNACK
-            code = buf[at + 1]
-        elif kind == 13:  # PINGRESP
-            m.pong = True
-        elif kind == 3 and n >= 2:  # PUBLISH: Home Assistant's status
-            k = buf[at] << 8 | buf[at + 1]
-            start = at + 2 + k + (2 if buf[i] & 6 else 0)
-            if buf[at + 2:at + 2 + k] == (m.cfg["discovery_prefix"] + "/status").encode() \
-                    and buf[start:at + n] == b"online":
-                m.discover = m.cfg["discovery"]
-        i = at + n
-    m.pending = buf[i:]
-    if len(m.pending) > _PENDING_MAX:
-        raise ValueError("a message from the broker over %d bytes" % _PENDING_MAX)
-    return code
-
-
 async def send(m, name, pieces, arg=None, keep=False):
     """One PUBLISH at QoS 0 to topic `name` (retained with keep) of the text that
     pieces(arg) makes: counted, then written, with nothing in between that waits."""
@@ -103,11 +65,6 @@ async def send(m, name, pieces, arg=None, keep=False):
         w.write(p.encode())
     await w.drain()
     m.writes += 1
-
-
-def text(v):
-    """pieces for send() of a message made already."""
-    return (v,)
 
 
 def projection(q, power, second):
@@ -124,12 +81,6 @@ def projection(q, power, second):
         return None
     done = second + 1
     return avgs[0], (avgs[0] * done + power * (_QUARTER_S - done)) // _QUARTER_S
-
-
-def timestamp(qid):
-    """A quarter's start as ISO 8601 local time with its UTC offset."""
-    y, mo, d, hh, mm, dst = clock.split_id(qid)
-    return "%04d-%02d-%02dT%02d:%02d:00+0%d:00" % (y, mo, d, hh, mm, 1 + dst)
 
 
 def pieces(arg):
@@ -152,45 +103,37 @@ def pieces(arg):
     peak = state.peaks.month
     trouble = state.sd_trouble()
     yield ('%s"quarter_id":%d,"quarter_average_w":%s,"quarter_projected_w":%s,'
-           '"month_peak_w":%s,"month_peak_quarter_id":%s,"month_peak_start":%s,'
-           '"sd":%s,"sd_error":%s}' % (
+           '"month_peak_w":%s,"month_peak_quarter_id":%s,"sd":%s,"sd_error":%s}' % (
                end, rec.q.qid, json.dumps(avg and avg[0]), json.dumps(avg and avg[1]),
                json.dumps(peak.power if peak.power >= 0 else None),
-               json.dumps(peak.quarter_id or None),
-               json.dumps(timestamp(peak.quarter_id) if peak.quarter_id else None),
-               json.dumps(trouble is None), json.dumps(trouble)))
+               json.dumps(peak.quarter_id or None), json.dumps(trouble is None),
+               json.dumps(trouble)))
 
 
-def peak(m, state):
-    """The peak message when the month peak is new (ours or the meter's), else None."""
-    r = state.p1.reading
-    own = state.peaks.month
-    seen = (own.quarter_id, own.power, -1, 0, 0)
-    if r.has("montly_power_peak"):
-        seen = (own.quarter_id, own.power, r.get("montly_power_peak", 3),
-                r.get("montly_power_peak"), r.get("montly_power_peak", 1))
-    last = m.peak
-    m.peak = seen
-    if last is None or seen == last or (own.power < 0 and seen[2] < 0):
-        return None  # nothing yet, nothing new, or a new month without a peak yet
-    return ('{"quarter_id":%s,"start":%s,"power_w":%s,"meter_power_w":%s,'
-            '"meter_timestamp":%s}' % (
-                seen[0] if own.power >= 0 else "null",
-                '"%s"' % timestamp(seen[0]) if own.power >= 0 else "null",
-                own.power if own.power >= 0 else "null",
-                seen[2] if seen[2] >= 0 else "null",
-                "%06d%06d" % seen[3:] if seen[2] >= 0 else "null"))
+async def run(m, state):
+    """One tick: connect when due, read what the broker sent, ping, publish the state,
+    and what else waits (discovery, finished quarters); sets the next tick's time."""
+    if m.conn is None:
+        if not await cold.load("firmware.integrations.mqttconnect").connect(
+                m, state, string, header, topic):
+            return
+    t = time.ticks_ms()
+    try:
+        await asyncio.wait_for_ms(_work(m, state), _WORK_MS)
+    except Exception as e:  # noqa: BLE001  (lost: the next tick connects again)
+        rare = cold.load("firmware.integrations.mqttconnect")
+        rare.failed(m, state, "connection lost: " + rare.reason(e), _RETRY_MS)
+        return
+    m.took_ms = time.ticks_diff(time.ticks_ms(), t)
+    m.delay_ms = m.cfg["interval_s"] * 1000
 
 
-async def work(m, state):
-    """A tick's messages, the connection made."""
-    for _ in range(8):  # what the broker sent since the last tick, without waiting
-        data = m.conn.s.read(_READ)
-        if data is None:
-            break
+async def _work(m, state):
+    data = m.conn.s.read(_READ)  # what the broker sent since the last tick, not waiting
+    if data is not None:
         if not data:
             raise OSError("the broker closed the connection")
-        parse(m, data)
+        cold.load("firmware.integrations.mqttconnect").parse(m, data)
     now = time.ticks_ms()
     if time.ticks_diff(now, m.ping_ms) >= _PING_MS:
         if not m.pong:
@@ -205,31 +148,5 @@ async def work(m, state):
     if keys:  # after the state, which said what the meter sends
         await cold.load("firmware.integrations.discovery").run(m, state, send, keys)
         m.discover = False
-    while m.quarters:
-        qid, consumed, produced, energy = m.quarters[0]
-        await send(m, topic(m, state, "quarter"), text, (
-            '{"quarter_id":%d,"start":"%s","consumed_power_avg":%d,"produced_power_avg":%d,'
-            '"consumed_energy_avg":%s}' % (qid, timestamp(qid), consumed, produced,
-                                           json.dumps(energy))))
-        m.quarters.pop(0)
-    if state.peaks.rebuilt:
-        event = peak(m, state)
-        if event:
-            await send(m, topic(m, state, "peak"), text, event)
-
-
-async def run(m, state):
-    """One tick: connect when due, then the tick's messages; sets the next tick's time."""
-    if m.conn is None:
-        if not await cold.load("firmware.integrations.mqttconnect").connect(
-                m, state, string, header, parse, topic):
-            return
-    t = time.ticks_ms()
-    try:
-        await asyncio.wait_for_ms(work(m, state), _WORK_MS)
-    except Exception as e:  # noqa: BLE001  (lost: the next tick connects again)
-        rare = cold.load("firmware.integrations.mqttconnect")
-        rare.failed(m, state, "connection lost: " + rare.reason(e), _RETRY_MS)
-        return
-    m.took_ms = time.ticks_diff(time.ticks_ms(), t)
-    m.delay_ms = m.cfg["interval_s"] * 1000
+    if m.quarters:
+        await cold.load("firmware.integrations.mqttevents").run(m, state, send)
