@@ -78,13 +78,10 @@ async def main(folder, port, prefix, expected, seconds):
 
     while time.monotonic() < end:
         got = ours()
-        if len(got) >= expected and all(
-                (hass.states.get(e.entity_id) or "x") != "x"
-                and hass.states.get(e.entity_id).state not in ("unknown", "unavailable")
-                for e in got):
+        if len(got) >= expected and all(hass.states.get(e.entity_id) for e in got):
             break
         await asyncio.sleep(0.5)
-    await asyncio.sleep(1)
+    await asyncio.sleep(7)  # a state message more (every 5 s) for the last entities made
     devs = device_registry.async_get(hass)
     out = {"entities": {}, "devices": [], "errors": errors.lines}
     for e in ours():
