@@ -133,8 +133,9 @@ def failed(m, state, why, delay_ms=0):
 
 
 def secure(state):
-    """An SSL context that checks the broker against the CA in mqtt-ca.pem on the SD
-    card; raises ValueError with the reason when there is none."""
+    """An SSL context that checks the broker against the CA certificate(s) in
+    mqtt-ca.pem on the SD card (PEM, or one DER certificate); raises ValueError with the
+    reason when there is none."""
     try:
         import ssl
     except ImportError:
@@ -146,7 +147,14 @@ def secure(state):
         raise ValueError("TLS needs the broker's CA in %s on the SD card" % _CA_FILE)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cadata=ca)
+    blocks = ca.split(b"-----BEGIN CERTIFICATE-----")
+    if len(blocks) == 1:
+        ctx.load_verify_locations(cadata=ca)  # DER
+    import binascii
+
+    for b in blocks[1:]:  # PEM: MicroPython's ssl takes each certificate as DER
+        b = b.split(b"-----END")[0].replace(b"\n", b"").replace(b"\r", b"")
+        ctx.load_verify_locations(cadata=binascii.a2b_base64(b))
     return ctx
 
 
