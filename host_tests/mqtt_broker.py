@@ -72,7 +72,8 @@ class Subscriber:
     def __init__(self, port, topics=("#",), auth=None, tls_ca=None):
         self.messages = []
         self.lock = threading.Lock()
-        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="test-%d" % time.time_ns())
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2,
+                                  client_id="test-%d" % time.time_ns())
         if auth:
             self.client.username_pw_set(*auth)
         if tls_ca:

@@ -144,8 +144,8 @@ def test_state_message_is_api_v1_data_plus_our_values_and_discovery_follows_ha_r
     wait_until(lambda: len([t for t, _p, _r in sub.messages if t.endswith("/config")])
                >= 2 * before, 10, "the discovery again")
     about = dev.json("/about")["mqtt"]
-    assert about["connected"] and about["error"] is None and about["failures"] == 0
-    assert about["messages_sent"] >= 2 * before and about["publish_ms"] is not None
+    assert about["connected"] and about["error"] is None and about["failures_since_start"] == 0
+    assert about["messages_sent"] >= 2 * before and about["last_publish_ms"] is not None
 
 
 def test_quarter_summaries_and_a_new_peak_event(device, broker, subscriber):
@@ -203,7 +203,7 @@ def test_broker_restart_loses_nothing_in_the_history(device, broker, subscriber)
     b.stop()
     time.sleep(12)  # 6 meter minutes: the 10:15 quarter ends while the broker is away
     about = dev.json("/about")
-    assert about["mqtt"]["connected"] is False and about["mqtt"]["failures"] >= 1
+    assert about["mqtt"]["connected"] is False and about["mqtt"]["failures_since_start"] >= 1
     assert "broker" in about["mqtt"]["error"] or "connection" in about["mqtt"]["error"]
     assert dev.json("/api/v1/data")["active_power_w"] is not None  # serving meanwhile
     b.start()
@@ -235,7 +235,7 @@ def test_a_refused_login_says_why_and_does_not_retry_at_once(device, broker):
     assert "refused the user name or password" in about["error"] or \
         "not authorized" in about["error"], about
     time.sleep(4)
-    assert dev.json("/about")["mqtt"]["failures"] == 1  # no tight retry loop
+    assert dev.json("/about")["mqtt"]["failures_since_start"] == 1  # no tight retry loop
     events = dev.request("/events")[2].decode()
     assert events.count("refused") == 1
 

@@ -13,10 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from digimon import runtime
 from host_tests.device import LOGIN, WIFI, wait_until
 from host_tests.test_mqtt import broker, subscriber  # noqa: F401  (fixtures)
 
-HAS_WHEEL = shutil.which("micropython", path=str(__import__("digimon.runtime").runtime.WHEEL.parent))
+HAS_WHEEL = runtime.WHEEL.exists()
 
 
 def make_ca(folder, name):

@@ -73,7 +73,7 @@ async def run(m, state, send, keys):
         for i in range(1, n + 1):
             k = key.replace("#", str(i))
             if k in keys or k in _OURS:
-                await send(m, node + k + "/config", text, (
+                await send(m, "%s%s/config" % (node, k), text, (
                     '{"name":"%s","uniq_id":"digimon_%s_%s","val_tpl":"{{value_json.%s}}",%s%s}'
                     % (name.replace("#", str(i)), serial, k, k, head, _KINDS[int(kind)])),
                     True)

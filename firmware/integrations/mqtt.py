@@ -1,5 +1,5 @@
 """MQTT, the part that stays in RAM while MQTT is on: the session (Mqtt, made by
-mqttconnect.session() at start-up), the finished quarters that wait for the broker
+mqttconnect.start() at start-up), the finished quarters that wait for the broker
 (the last 8 at most), and the task that wakes every interval_s, or when a retry is
 due, and has integrations.mqttlink do the work (loaded per tick and forgotten). A tick
 runs while no HTTP request is served (the web server's lock: one big job at a time);
@@ -17,7 +17,7 @@ _AGAIN_MS = const(60000)
 
 
 class Mqtt:
-    """MQTT's session; mqttconnect.session() makes it and says what it keeps."""
+    """MQTT's session; mqttconnect.start() makes it and says what it keeps."""
 
     def on_quarter(self, q, peak):
         """A finished quarter (history.recorder), kept until the broker has it; peak:

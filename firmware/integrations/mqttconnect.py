@@ -1,4 +1,4 @@
-"""MQTT's rare work: the session at start-up (session()), connecting to the broker
+"""MQTT's rare work: the session at start-up (start()), connecting to the broker
 (the last will, the login, TLS with the CA from the SD card), the broker's packets
 (parse(): CONNACK, ping answers, Home Assistant's status), and what a failure does
 (failed(): the reason in words for /about, a retry that waits longer each time, the
@@ -19,6 +19,7 @@ _REPORT_MS = const(600000)  # failures go to the event log at most this often
 _READ = const(256)
 _PENDING_MAX = const(512)  # a message from the broker larger than this ends the connection
 _CA_FILE = const("mqtt-ca.pem")
+_CA_PATH = const("/mqtt-ca.pem")  # on the SD card
 # CONNACK return codes 1..5 (MQTT 3.1.1, 3.2.2.3); 3 is worth trying again soon
 _REFUSALS = const(("refused the protocol version 3.1.1", "refused the client id",
                    "is unavailable", "refused the user name or password",
@@ -57,7 +58,7 @@ def parse(m, data):
         elif kind == 3 and n >= 2:  # PUBLISH: Home Assistant's status
             k = buf[at] << 8 | buf[at + 1]
             start = at + 2 + k + (2 if buf[i] & 6 else 0)
-            if buf[at + 2:at + 2 + k] == (m.cfg["discovery_prefix"] + "/status").encode() \
+            if buf[at + 2:at + 2 + k] == "/".join((m.cfg["discovery_prefix"], "status")).encode() \
                     and buf[start:at + n] == b"online":
                 m.discover = m.cfg["discovery"]
         i = at + n
@@ -67,7 +68,7 @@ def parse(m, data):
     return code
 
 
-def session(cfg):
+def start(cfg):
     """The session (an integrations.mqtt.Mqtt) for config.json's "mqtt" section."""
     from firmware.integrations.mqtt import Mqtt
 
@@ -122,13 +123,13 @@ def failed(m, state, why, delay_ms=0):
     m.conn = None
     m.errors += 1
     m.fails += 1
-    m.error = "%s:%d: %s" % (m.cfg["host"], m.port, why)
+    m.error = "broker %s:%d: %s" % (m.cfg["host"], m.port, why)
     m.delay_ms = delay_ms or min(_RETRY_MS << min(m.fails - 1, 5), _RETRY_MAX_MS)
     now = time.ticks_ms()
     if m.logged_ms is None or time.ticks_diff(now, m.logged_ms) >= _REPORT_MS:
         m.logged_ms = now
         m.told = True
-        state.events.add("mqtt", "broker %s (%d failures since start); trying again in %d s"
+        state.events.add("mqtt", "%s (%d failures since start); trying again in %d s"
                          % (m.error, m.errors, m.delay_ms // 1000))
 
 
@@ -141,24 +142,24 @@ def secure(state):
     except ImportError:
         raise ValueError("TLS is not available on this runtime (no ssl module)")
     try:
-        with open("%s/%s" % (state.board.sd_path(), _CA_FILE), "rb") as f:
+        with open(state.board.sd_path() + _CA_PATH, "rb") as f:
             ca = f.read()
     except OSError:
         raise ValueError("TLS needs the broker's CA in %s on the SD card" % _CA_FILE)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.verify_mode = ssl.CERT_REQUIRED  # (MicroPython's default for a client is not)
     blocks = ca.split(b"-----BEGIN CERTIFICATE-----")
     if len(blocks) == 1:
-        ctx.load_verify_locations(cadata=ca)  # DER
+        ctx.load_verify_locations(None, ca)  # DER
     import binascii
 
     for b in blocks[1:]:  # PEM: MicroPython's ssl takes each certificate as DER
         b = b.split(b"-----END")[0].replace(b"\n", b"").replace(b"\r", b"")
-        ctx.load_verify_locations(cadata=binascii.a2b_base64(b))
+        ctx.load_verify_locations(None, binascii.a2b_base64(b))
     return ctx
 
 
-async def connect(m, state, string, header, topic):
+async def connect(m, state, string, header, path):
     """Connect, log in with a last will, subscribe to Home Assistant's status, say
     online; False when that failed (the reason is in m.error). The rest are
     integrations.mqttlink's packet helpers."""
@@ -168,7 +169,7 @@ async def connect(m, state, string, header, topic):
         m.conn = (await asyncio.wait_for_ms(
             asyncio.open_connection(cfg["host"], m.port, ssl), _CONNECT_MS))[1]
         m.pending = b""
-        will = string(topic(m, state, "status"))
+        will = string(path(m, state, "status"))
         flags = 0x26  # clean session, a last will, retained
         login = b""
         if cfg["user"]:
@@ -193,7 +194,7 @@ async def connect(m, state, string, header, topic):
             why = _REFUSALS[code - 1] if code <= len(_REFUSALS) else "refused (%d)" % code
             failed(m, state, "the broker " + why, 0 if code == 3 else _REFUSED_MS)
             return False
-        t = string(cfg["discovery_prefix"] + "/status")
+        t = string("/".join((cfg["discovery_prefix"], "status")))
         w.write(header(0x82, 3 + len(t)) + b"\x00\x01" + t + b"\x00")  # SUBSCRIBE
         w.write(header(0x31, len(will) + 6) + will + b"online")  # PUBLISH, retained
         await w.drain()
@@ -209,5 +210,5 @@ async def connect(m, state, string, header, topic):
     if m.told:
         m.told = False
         state.events.add("mqtt", "connected to %s:%d, topics %s" % (
-            cfg["host"], m.port, topic(m, state, "#")))
+            cfg["host"], m.port, path(m, state, "#")))
     return True

@@ -1,7 +1,7 @@
 """MQTT's messages of a finished quarter: its summary (every quarter that waited, the
 last 8 at most) and, when one of them made a new month peak (our own, the one the
-capacity tariff bills), the peak event with the meter's own peak beside it. Loaded per use (core.cold) by integrations.mqttlink
-when a quarter has finished."""
+capacity tariff bills), the peak event with the meter's own peak beside it. Loaded
+per use (core.cold) by integrations.mqttlink when a quarter has finished."""
 
 import json
 

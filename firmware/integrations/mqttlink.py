@@ -47,7 +47,7 @@ def header(kind, n):
             return out
 
 
-def topic(m, state, name):
+def path(m, state, name):
     """<prefix>/<serial>/<name>."""
     return "/".join((m.cfg["prefix"], state.serial, name))
 
@@ -67,7 +67,7 @@ async def send(m, name, pieces, arg=None, keep=False):
     m.writes += 1
 
 
-def projection(q, power, second):
+def averages(q, power, second):
     """(average so far, projected average) of the quarter being recorded, in W, or
     None: from the import registers when the meter sends them, else from the 5 s
     slots; the rest of the quarter at the present import power."""
@@ -99,7 +99,7 @@ def pieces(arg):
         yield p
     rec = state.recorder
     power = r.get("power_import_kw") if r.has("power_import_kw") else 0
-    avg = projection(rec.q, power, rec.second) if rec.q.qid else None
+    avg = averages(rec.q, power, rec.second) if rec.q.qid else None
     peak = state.peaks.month
     trouble = state.sd_trouble()
     yield ('%s"quarter_id":%d,"quarter_average_w":%s,"quarter_projected_w":%s,'
@@ -115,11 +115,11 @@ async def run(m, state):
     and what else waits (discovery, finished quarters); sets the next tick's time."""
     if m.conn is None:
         if not await cold.load("firmware.integrations.mqttconnect").connect(
-                m, state, string, header, topic):
+                m, state, string, header, path):
             return
     t = time.ticks_ms()
     try:
-        await asyncio.wait_for_ms(_work(m, state), _WORK_MS)
+        await asyncio.wait_for_ms(handle(m, state), _WORK_MS)
     except Exception as e:  # noqa: BLE001  (lost: the next tick connects again)
         rare = cold.load("firmware.integrations.mqttconnect")
         rare.failed(m, state, "connection lost: " + rare.reason(e), _RETRY_MS)
@@ -128,7 +128,7 @@ async def run(m, state):
     m.delay_ms = m.cfg["interval_s"] * 1000
 
 
-async def _work(m, state):
+async def handle(m, state):
     data = m.conn.s.read(_READ)  # what the broker sent since the last tick, not waiting
     if data is not None:
         if not data:
@@ -144,7 +144,7 @@ async def _work(m, state):
     if state.p1.last_ms is None:
         return await m.conn.drain()  # nothing to tell yet
     keys = set() if m.discover else None
-    await send(m, topic(m, state, "state"), pieces, (state, keys))
+    await send(m, path(m, state, "state"), pieces, (state, keys))
     if keys:  # after the state, which said what the meter sends
         await cold.load("firmware.integrations.discovery").run(m, state, send, keys)
         m.discover = False

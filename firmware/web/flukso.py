@@ -18,24 +18,13 @@ _ARGS = const((("interval", "minute"), ("unit", "watt")))
 _NAME_MAX = const(64)
 
 
-def _is_name(text):
-    """A JavaScript name, dots allowed (a.b.c): nothing else goes into a JSONP answer."""
-    if not 0 < len(text) <= _NAME_MAX or text[0].isdigit():
-        return False
-    for ch in text:
-        if not (ch.isalpha() or ch.isdigit() or ch == "_" or ch == "$" or ch == ".") \
-                or ord(ch) > 127:
-            return False
-    return True
-
-
-def points(now, w):
-    """The 60 points up to second `now` (UTC seconds since 2000) of the ring w
+def pieces(second, w):
+    """The 60 points up to `second` (UTC seconds since 2000) of the ring w
     (integrations.flukso.POINTS), as JSON pieces."""
     last = w[_SECONDS]
-    for s in range(now - _SECONDS + 1, now + 1):
+    for s in range(second - _SECONDS + 1, second + 1):
         v = w[s % _SECONDS] if last - _SECONDS < s <= last else _NONE
-        yield '%s[%d,%s]' % ("," if s > now - _SECONDS + 1 else "[", s + _UNIX_2000,
+        yield '%s[%d,%s]' % ("," if s > second - _SECONDS + 1 else "[", s + _UNIX_2000,
                              '"nan"' if v == _NONE else v)
     yield "]"
 
@@ -49,13 +38,18 @@ async def handle(request, state, app):
     args = request.args
     for name, value in _ARGS:
         if args.get(name) != value:
-            return error(400, "need %s=%s" % (name, value))
+            return error(400, "the query needs %s=%s" % (name, value))
     version = args.get("version")
     if version is not None and version != "1.0":
         return error(400, "version must be 1.0")
     callback = args.get("callback")
-    if callback is not None and not _is_name(callback):
-        return error(400, "callback must be a JavaScript function name")
+    if callback is not None:  # a JavaScript name (dots allowed): nothing else goes out
+        ok = 0 < len(callback) <= _NAME_MAX and not callback[0].isdigit()
+        for ch in callback:
+            ok = ok and (ch.isalpha() or ch.isdigit() or ch == "_" or ch == "$" or ch == ".") \
+                and ord(ch) < 128
+        if not ok:
+            return error(400, "callback must be a JavaScript function name")
     from firmware.integrations import flukso  # kept (not core.cold): the ring lives on
 
     if flukso.on_reading not in state.p1.listeners:
@@ -63,7 +57,7 @@ async def handle(request, state, app):
     now = flukso.POINTS[_SECONDS]
     if now:  # the newest second, and as many more as have gone by since
         now += (state.p1.age_ms() or 0) // 1000
-    body = list(chunks(points(now, flukso.POINTS))) if now else ["[]"]
+    body = list(chunks(pieces(now, flukso.POINTS))) if now else ["[]"]
     kind = "application/json"
     if callback:
         body.insert(0, callback + "(")
