@@ -52,6 +52,10 @@ class State:
         self.peaks = PeakTracker(None, self.recorder)
         self.recorder.on_quarter = self.peaks.on_quarter
         self.p1.listeners.append(self.recorder.on_reading)
+        self.mqtt = None  # the MQTT session (integrations.mqtt) when config.json has a host
+        if self.cfg["mqtt"]["host"]:
+            self.mqtt = cold.load("firmware.integrations.mqttconnect").start(self.cfg["mqtt"])
+            self.recorder.on_quarter = self.on_quarter
         sd = board.sd_path()
         if sd is not None:
             cold.load("firmware.device.card").attach(self, sd)
@@ -65,6 +69,12 @@ class State:
         self.update = cold.load("firmware.update.slots").at_start(board, self.events)  # for /about
         gc.collect()
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
+
+    def on_quarter(self, q):
+        """A finished quarter: to the month peak, and to MQTT (saying if the peak is new)."""
+        peak = self.peaks.month.pair()
+        self.peaks.on_quarter(q)
+        self.mqtt.on_quarter(q, self.peaks.month.pair() not in (peak, None))
 
     @property
     def memory_errors(self):
@@ -170,6 +180,9 @@ async def run(board):
     cold.warm_up("firmware", ("firmware.board", "firmware.core.obis", "firmware.update.ota"))
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(web.watchdog())
+    if state.mqtt is not None:  # its ticks and the requests take turns: one big job at a time
+        state.one_at_a_time = web.one_at_a_time
+        asyncio.create_task(state.mqtt.run(state))
     await web.serve(host, port)
 
 
