@@ -52,10 +52,11 @@ class State:
         self.peaks = PeakTracker(None, self.recorder)
         self.recorder.on_quarter = self.peaks.on_quarter
         self.p1.listeners.append(self.recorder.on_reading)
-        self.mqtt = None  # the MQTT session (integrations.mqtt) when config.json has a host
+        self.mqtt = None  # MQTT's session (integrations.mqtt) when config.json has a host
         if self.cfg["mqtt"]["host"]:
-            self.mqtt = cold.load("firmware.integrations.mqttconnect").start(self.cfg["mqtt"])
-            self.recorder.on_quarter = self.on_quarter
+            self.mqtt = cold.load("firmware.integrations.mqttconnect").start(self)
+        else:
+            del self.cfg["mqtt"]  # off: its settings take no heap
         sd = board.sd_path()
         if sd is not None:
             cold.load("firmware.device.card").attach(self, sd)
@@ -69,12 +70,6 @@ class State:
         self.update = cold.load("firmware.update.slots").at_start(board, self.events)  # for /about
         gc.collect()
         self.heap_low = gc.mem_free()  # the least free heap seen, see note_heap()
-
-    def on_quarter(self, q):
-        """A finished quarter: to the month peak, and to MQTT (saying if the peak is new)."""
-        peak = self.peaks.month.pair()
-        self.peaks.on_quarter(q)
-        self.mqtt.on_quarter(q, self.peaks.month.pair() not in (peak, None))
 
     @property
     def memory_errors(self):
@@ -177,7 +172,10 @@ async def run(board):
             await asyncio.sleep_ms(60000)
     # every module loaded per use later, once now (not the boards' own, not the table
     # that dsmr read at import, not the update installer: it restarts the device)
-    cold.warm_up("firmware", ("firmware.board", "firmware.core.obis", "firmware.update.ota"))
+    skip = ("firmware.board", "firmware.core.obis", "firmware.update.ota")
+    if state.mqtt is None:  # MQTT off: none of its names
+        skip += ("firmware.integrations.mqtt", "firmware.integrations.discovery")
+    cold.warm_up("firmware", skip)
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(web.watchdog())
     if state.mqtt is not None:  # its ticks and the requests take turns: one big job at a time

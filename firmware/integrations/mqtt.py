@@ -19,9 +19,13 @@ _AGAIN_MS = const(60000)
 class Mqtt:
     """MQTT's session; mqttconnect.start() makes it and says what it keeps."""
 
-    def on_quarter(self, q, peak):
-        """A finished quarter (history.recorder), kept until the broker has it; peak:
-        it made a new month peak."""
+    def on_quarter(self, q):
+        """The recorder's callback: a finished quarter to the month peak (history.peaks),
+        and kept until the broker has it, with whether it made a new month peak."""
+        peaks = self.peaks
+        peak = peaks.month.pair()
+        peaks.on_quarter(q)
+        peak = peaks.month.pair() not in (peak, None)
         try:
             avgs = q.averages()
             if avgs is not None:

@@ -68,12 +68,15 @@ def parse(m, data):
     return code
 
 
-def start(cfg):
-    """The session (an integrations.mqtt.Mqtt) for config.json's "mqtt" section."""
+def start(state):
+    """The session (an integrations.mqtt.Mqtt) for config.json's "mqtt" section; it takes
+    the recorder's finished quarters (and hands them on to the month peak)."""
     from firmware.integrations.mqtt import Mqtt
 
     m = Mqtt()
-    m.cfg = cfg
+    cfg = m.cfg = state.cfg["mqtt"]
+    m.peaks = state.peaks
+    state.recorder.on_quarter = m.on_quarter
     m.port = cfg["port"] or (8883 if cfg["tls"] else 1883)
     m.quarters = []  # finished quarters to send: (quarter_id, W in, W out, energy W, new peak)
     m.dropped = 0  # finished quarters not sent (more than 8 waited)
