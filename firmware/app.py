@@ -53,6 +53,11 @@ class State:
         self.peaks = PeakTracker(None, self.recorder)
         self.recorder.on_quarter = self.peaks.on_quarter
         self.p1.listeners.append(self.recorder.on_reading)
+        self.mqtt = None  # MQTT's session (integrations.mqtt) when config.json has a host
+        if self.cfg["mqtt"]["host"]:
+            self.mqtt = cold.load("firmware.integrations.mqttconnect").start(self)
+        else:
+            del self.cfg["mqtt"]  # off: its settings take no heap
         sd = board.sd_path()
         if sd is not None:
             cold.load("firmware.device.card").attach(self, sd)
@@ -168,9 +173,15 @@ async def run(board):
             await asyncio.sleep_ms(60000)
     # every module loaded per use later, once now (not the boards' own, not the table
     # that dsmr read at import, not the update installer: it restarts the device)
-    cold.warm_up("firmware", ("firmware.board", "firmware.core.obis", "firmware.update.ota"))
+    skip = ("firmware.board", "firmware.core.obis", "firmware.update.ota")
+    if state.mqtt is None:  # MQTT off: none of its names
+        skip += ("firmware.integrations.mqtt", "firmware.integrations.discovery")
+    cold.warm_up("firmware", skip)
     log("digimon %s on %s: http://%s:%d/" % (VERSION, board.name, host, port))
     asyncio.create_task(web.watchdog())
+    if state.mqtt is not None:  # its ticks and the requests take turns: one big job at a time
+        state.one_at_a_time = web.one_at_a_time
+        asyncio.create_task(state.mqtt.run(state))
     await web.serve(host, port)
 
 

@@ -13,6 +13,9 @@ IP = const("an IPv4 address like 192.168.0.250")
 _INT = const("a whole number")
 NUM = const("a number")
 _HOST = const("a name of letters, digits and '-' (at most 32), like digimon")
+_SPAN = const("a whole number from %d to %d")  # limit: (least, most)
+_TOPIC = const("a topic name of at most 32 characters, without spaces, '+', '#' or a "
+               "'/' at either end")
 
 # (section, key, kind, default, max length or range)
 SCHEMA = (
@@ -31,6 +34,17 @@ SCHEMA = (
     # Flemish average, excl. VAT, is the default) and the least peak that is billed
     ("tariff", "eur_per_kw_year", NUM, 40.4, (0, 1000)),
     ("tariff", "minimum_kw", NUM, 2.5, (0, 100)),
+    # MQTT to a broker (integrations.mqtt): no host, no MQTT. No port: 1883, or 8883
+    # with tls (the broker's CA in mqtt-ca.pem on the SD card)
+    ("mqtt", "host", _STR, "", 64),
+    ("mqtt", "port", _SPAN, None, (1, 65535)),
+    ("mqtt", "user", _STR, "", 64),
+    ("mqtt", "password", _STR, "", 64),
+    ("mqtt", "prefix", _TOPIC, "digimon", 32),
+    ("mqtt", "discovery", _BOOL, True, None),
+    ("mqtt", "discovery_prefix", _TOPIC, "homeassistant", 32),
+    ("mqtt", "interval_s", _SPAN, 5, (1, 3600)),
+    ("mqtt", "tls", _BOOL, False, None),
 )
 
 
@@ -72,6 +86,13 @@ def _check(kind, limit, v):
         ok = type(v) in (int, float)
         if ok and not limit[0] <= v <= limit[1]:
             return "must be from %s to %s" % limit
+    elif kind == _SPAN:
+        ok = type(v) is int and limit[0] <= v <= limit[1]
+        if not ok:
+            return "must be " + kind % limit
+    elif kind == _TOPIC:
+        ok = type(v) is str and 0 < len(v) <= limit and v[0] != "/" and v[-1] != "/" \
+            and v.find(" ") < 0 and v.find("+") < 0 and v.find("#") < 0
     elif kind == IP:
         ok = type(v) is str and _is_ip(v)
     elif kind == _HOST:

@@ -40,6 +40,15 @@ def runtime():
                                   32 if sys.maxsize < 1 << 32 else 64, sys.platform)
 
 
+def mqtt(m):
+    """integrations.mqtt's session, for people."""
+    return {"host": m.cfg["host"], "port": m.port, "tls": m.cfg["tls"],
+            "connected": m.conn is not None, "error": m.error,
+            "failures_since_start": m.errors, "messages_sent": m.writes,
+            "last_publish_ms": m.took_ms, "quarters_waiting": len(m.quarters),
+            "quarters_dropped": m.dropped}
+
+
 async def handle(request, state, app):
     """GET /about: the JSON object."""
     refused = allowed(request, {"/about": "GET"})
@@ -54,6 +63,7 @@ async def handle(request, state, app):
     return json_obj({
         "version": state.version,
         "board": state.board.name,
+        "serial": state.serial,
         "runtime": runtime(),
         "uptime_s": state.uptime_s(),
         "status": status_words(state),
@@ -79,4 +89,5 @@ async def handle(request, state, app):
         "led": state.led_code() or "blink per telegram",
         "reset_cause": state.board.reset_cause(),
         "update": state.update,
+        "mqtt": None if state.mqtt is None else mqtt(state.mqtt),
     })

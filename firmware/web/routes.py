@@ -37,6 +37,7 @@ _FAMILIES = const((
     ("/historic/peaks", "firmware.web.capacity"),
     ("/historic/", "firmware.web.history"),
     ("/meter/", "firmware.web.history"),
+    ("/sensor/", "firmware.web.flukso"),
 ))
 
 # writes a HomeWizard meter with its local API on takes without a login
