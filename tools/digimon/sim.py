@@ -36,7 +36,9 @@ def wait_for(path, seconds=10):
 
 
 def add_arguments(p):
-    p.add_argument("--profile", default="be", help="meter profile: be, nl5, nl4 or nl22")
+    p.add_argument("--profile", default="be",
+                   help="meter profile: be, nl5, nl5-mbus2, nl4, nl22, lu or se "
+                        "(digimon meter --help says what each is)")
     p.add_argument("--speed", default="1", help="simulated seconds per real second")
     p.add_argument("--start", help="local ISO time of the first telegram (default: now)")
     p.add_argument("--seed", default="0")
