@@ -11,7 +11,7 @@ from digimon import runtime
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = """
 import json, os, sys, vfs, binascii
-from firmware.board.unixsetup import ImageFile
+from firmware.board.unixcard import ImageFile
 op, path = sys.argv[1], sys.argv[2]
 if op == "make":
     with open(path, "wb") as f:

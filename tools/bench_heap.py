@@ -46,7 +46,7 @@ def sd_image(path, sectors=2048):
     """A fresh FAT image with a config.json that has a login, as a card would have."""
     import vfs
 
-    from firmware.board.unixsetup import ImageFile
+    from firmware.board.unixcard import ImageFile
 
     with open(path, "wb") as f:
         for _ in range(sectors):

@@ -111,7 +111,7 @@ class Board:
             self.sd_error = None
             return path
         if not self._mounted:
-            self.sd_error = _setup().mount_image(path, _SD_MOUNT)
+            self.sd_error = cold.load("firmware.board.unixcard").mount_image(path, _SD_MOUNT)
             self._mounted = self.sd_error is None
         return _SD_MOUNT if self._mounted else None
 

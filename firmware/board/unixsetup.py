@@ -1,12 +1,10 @@
 """The unix board's rare calls (board.unix loads this per use, core.cold): the command
-line, the serial line's settings, the flash's used blocks, the simulated WiFi air, and a
-FAT image that stands for the SD card."""
+line, the serial line's settings, the flash's used blocks, and the simulated WiFi air
+(the FAT image that stands for the SD card is board.unixcard)."""
 
 import json
 import os
 import termios
-
-import vfs
 
 # Linux termios bits (the unix port's termios module has no constants for them)
 _CSIZE = 0o60
@@ -23,7 +21,6 @@ _LFLAG_COOKED = 0o1 | 0o2 | 0o10 | 0o100 | 0o100000  # ISIG ICANON ECHO ECHONL I
 _VTIME = 5  # indices in c_cc
 _VMIN = 6
 BAUDS = {9600: termios.B9600, 115200: termios.B115200}
-SECTOR = 512  # a FAT image's block
 
 USAGE = """usage: main.py --p1 <device | tcp://host:port> --sd <dir | FAT image> --http <host:port>
                [--baud 115200|9600] [--flash <dir>] [--flash-size <bytes|NNNk|NM>]
@@ -109,41 +106,3 @@ def air(path):
             return json.load(f)
     except (OSError, ValueError):
         return {}
-
-
-class ImageFile:
-    """A FAT image file as a block device, for vfs.VfsFat (as the board's SD card)."""
-
-    def __init__(self, path):
-        self.f = open(path, "r+b")
-        self.blocks = self.f.seek(0, 2) // SECTOR
-
-    def readblocks(self, n, buf):
-        self.f.seek(n * SECTOR)
-        self.f.readinto(buf)
-
-    def writeblocks(self, n, buf):
-        self.f.seek(n * SECTOR)
-        self.f.write(buf)
-        self.f.flush()
-
-    def ioctl(self, op, arg):
-        if op == 4:  # block count
-            return self.blocks
-        if op == 5:  # block size
-            return SECTOR
-        return 0
-
-
-def mount_image(path, mount_point):
-    """Mount the FAT image at path on mount_point with the board's VfsFat; the error
-    text, or None."""
-    try:
-        vfs.umount(mount_point)
-    except OSError:
-        pass
-    try:
-        vfs.mount(vfs.VfsFat(ImageFile(path)), mount_point)
-        return None
-    except OSError as e:
-        return "SD image %s cannot be mounted: %s" % (path, e)
