@@ -6,44 +6,28 @@ valid JSON number (no leading zeros: 090212160000 is written 90212160000). The b
 made piece by piece (pieces()), so it takes no buffer of its own.
 """
 
+from micropython import const
+
 from firmware.core.dsmr import DEC, EXPORT, IMPORT, SLOT, meter_model, row, smr_version, total
 
+# The tables are single strings, read a word at a time (words()): loaded per request,
+# as one string each they take a third of the heap that tuples of names would.
 # Fields whose HomeWizard key is our field name, written with the field's decimals
-PLAIN = (
-    "active_tariff",
-    "total_power_import_t1_kwh",
-    "total_power_import_t2_kwh",
-    "total_power_import_t3_kwh",
-    "total_power_import_t4_kwh",
-    "total_power_export_t1_kwh",
-    "total_power_export_t2_kwh",
-    "total_power_export_t3_kwh",
-    "total_power_export_t4_kwh",
-    "active_voltage_l1_v",
-    "active_voltage_l2_v",
-    "active_voltage_l3_v",
-    "active_current_l1_a",
-    "active_current_l2_a",
-    "active_current_l3_a",
-    "active_frequency_hz",
-    "voltage_sag_l1_count",
-    "voltage_sag_l2_count",
-    "voltage_sag_l3_count",
-    "voltage_swell_l1_count",
-    "voltage_swell_l2_count",
-    "voltage_swell_l3_count",
-    "any_power_fail_count",
-    "long_power_fail_count",
-)
-# kW fields written as W (their scaled int is W)
-AS_WATT = (("active_power_average_w", "active_power_average_kw"),)
-# (HomeWizard key, import field, export field): net W = import - export
-NET = (
-    ("active_power_w", "power_import_kw", "power_export_kw"),
-    ("active_power_l1_w", "power_import_l1_kw", "power_export_l1_kw"),
-    ("active_power_l2_w", "power_import_l2_kw", "power_export_l2_kw"),
-    ("active_power_l3_w", "power_import_l3_kw", "power_export_l3_kw"),
-)
+_PLAIN = const(
+    "active_tariff total_power_import_t1_kwh total_power_import_t2_kwh "
+    "total_power_import_t3_kwh total_power_import_t4_kwh total_power_export_t1_kwh "
+    "total_power_export_t2_kwh total_power_export_t3_kwh total_power_export_t4_kwh "
+    "active_voltage_l1_v active_voltage_l2_v active_voltage_l3_v active_current_l1_a "
+    "active_current_l2_a active_current_l3_a active_frequency_hz voltage_sag_l1_count "
+    "voltage_sag_l2_count voltage_sag_l3_count voltage_swell_l1_count "
+    "voltage_swell_l2_count voltage_swell_l3_count any_power_fail_count "
+    "long_power_fail_count")
+# HomeWizard key, import field, export field: net W = import - export
+_NET = const(
+    "active_power_w power_import_kw power_export_kw "
+    "active_power_l1_w power_import_l1_kw power_export_l1_kw "
+    "active_power_l2_w power_import_l2_kw power_export_l2_kw "
+    "active_power_l3_w power_import_l3_kw power_export_l3_kw")
 # (HomeWizard key, energy rows): the meter's total register, else the sum of its tariffs
 TOTALS = (("total_power_import_kwh", IMPORT), ("total_power_export_kwh", EXPORT))
 _POW10 = (1, 10, 100, 1000)
@@ -58,6 +42,17 @@ def decimal(v, dec):
     v = -v if v < 0 else v
     frac = str(v % p)
     return "%s%d.%s%s" % (sign, v // p, "0" * (dec - len(frac)), frac)
+
+
+def words(text):
+    """The space-separated words of text, one at a time."""
+    i = 0
+    while i < len(text):
+        j = text.find(" ", i)
+        if j < 0:
+            j = len(text)
+        yield text[i:j]
+        i = j + 1
 
 
 def _value(r, name):
@@ -123,21 +118,21 @@ def _fields(r, wifi_ssid, wifi_strength):
         yield "wifi_ssid", _string(wifi_ssid)
     if wifi_strength is not None:
         yield "wifi_strength", str(wifi_strength)
-    for name in PLAIN:
+    for name in words(_PLAIN):
         val = _value(r, name)
         if val is not None:
             yield name, decimal(val[0], val[1])
-    for key, name in AS_WATT:
-        val = _value(r, name)
-        if val is not None:
-            yield key, str(val[0])
+    val = _value(r, "active_power_average_kw")  # kW, its scaled int is W
+    if val is not None:
+        yield "active_power_average_w", str(val[0])
     for key, rows in TOTALS:
         wh = total(r, rows)
         if wh >= 0:
             yield key, decimal(wh, 3)
-    for key, imp, exp in NET:
-        a = _value(r, imp)
-        b = _value(r, exp)
+    net = words(_NET)
+    for key in net:
+        a = _value(r, next(net))
+        b = _value(r, next(net))
         if a is not None or b is not None:
             yield key, str((a[0] if a else 0) - (b[0] if b else 0))
     if r.has("montly_power_peak"):
