@@ -1,12 +1,12 @@
-"""The capacity tariff's arithmetic: the quarter's projected average, the headroom
-left before a new month peak, what a month is billed and what a year costs.
+"""The capacity tariff's arithmetic: the headroom left before a new month peak (the
+quarter's projected average is core.quarter's), what a month is billed and what a year costs.
 
 The grid operator bills each month's peak quarter (its highest quarter-hour average
 import power), counted as at least the minimum (config tariff.minimum_kw), and per
 year the average of the last 12 months. The quarter is the one being recorded (a
 core.quarter.Quarter); `second` is its last telegram's second (0..899, meter time),
 which counts as elapsed: the projection and the headroom use the same 5-second
-slots. Powers are W. Loaded per use (core.cold).
+slots as Quarter.projected_w(). Powers are W. Loaded per use (core.cold).
 """
 
 from micropython import const
@@ -15,17 +15,6 @@ from firmware.core import clock
 from firmware.core.dsmr import SLOT, row
 
 _QUARTER_S = const(900)
-
-
-def projected_w(q, second, power_w):
-    """The quarter's average if power_w goes on for the rest of it:
-    (average so far × elapsed + power_w × (900 − elapsed)) / 900, rounded; None
-    without a telegram in the quarter or a power."""
-    avgs = q.averages() if q.qid and 0 <= second < _QUARTER_S else None
-    if avgs is None or power_w is None:
-        return None
-    e = second + 1
-    return (avgs[0] * e + power_w * (_QUARTER_S - e) + 450) // _QUARTER_S
 
 
 def headroom_w(q, second, limit):

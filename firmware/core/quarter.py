@@ -104,6 +104,17 @@ class Quarter:
             return None
         return _tdiv(c, n), _tdiv(p, n)
 
+    def projected_w(self, second, power_w):
+        """The average if power_w (W) goes on for the rest of the quarter, second
+        (0..899) its last telegram's: (average so far x elapsed + power_w x (900 -
+        elapsed)) / 900, rounded; None without a telegram in it or a power."""
+        avgs = self.averages() if self.qid and 0 <= second < 900 and power_w is not None \
+            else None
+        if avgs is None:
+            return None
+        e = second + 1
+        return (avgs[0] * e + power_w * (900 - e) + 450) // 900
+
     def energy_avg(self):
         """Average import power (W) from the registers, or None without two readings."""
         seconds = self.last_s - self.first_s

@@ -43,7 +43,7 @@ def live_pieces(state):
     limit = cap.billed_w(cap.month_peak_w(r if have else None, state.peaks.month, q.qid),
                          cap.minimum_w(state.cfg["tariff"]))
     yield '"projected_w":%s,"limit_w":%d,"headroom_w":%s,"headroom_until":%s,' % (
-        json.dumps(cap.projected_w(q, second, power)), limit,
+        json.dumps(q.projected_w(second, power)), limit,
         json.dumps(cap.headroom_w(q, second, limit)),
         json.dumps(cap.quarter_end(q.qid) if q.qid else None))
     yield '"p1_error":%s,"sd":%s,"sd_error":%s,"quarter":' % (

@@ -97,7 +97,7 @@ def test_no_headroom_without_a_quarter_or_in_its_last_second():
     full = recorded(range(900), load)
     assert capacity.headroom_w(full, 899, 2500) is None
     assert capacity.headroom_w(full, -1, 2500) is None
-    assert capacity.projected_w(full, 899, 100) == slot_mean(range(900), load)
+    assert full.projected_w(899, 100) == slot_mean(range(900), load)
 
 
 def test_projection_is_the_ui_formula():
@@ -108,13 +108,13 @@ def test_projection_is_the_ui_formula():
         for now in (0, 350, 5000):
             e = last + 1
             want = (avg * e + now * (900 - e)) / 900
-            got = capacity.projected_w(quarter, last, now)
+            got = quarter.projected_w(last, now)
             assert abs(got - want) <= 0.5, (last, now, got, want)
-    assert capacity.projected_w(recorded([5], load), 5, None) is None
+    assert recorded([5], load).projected_w(5, None) is None
     # at the headroom the projection is at the limit (or just under it)
     quarter = recorded(range(300), load)
     room = capacity.headroom_w(quarter, 299, 3000)
-    assert 2999 <= capacity.projected_w(quarter, 299, room) <= 3000
+    assert 2999 <= quarter.projected_w(299, room) <= 3000
 
 
 def test_quarter_end():
