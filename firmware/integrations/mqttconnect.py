@@ -2,8 +2,8 @@
 (the last will, the login, TLS with the CA from the SD card), the broker's packets
 (parse(): CONNACK, ping answers, Home Assistant's status), and what a failure does
 (failed(): the reason in words for /about, a retry that waits longer each time, the
-event log at most every 10 min). Loaded per use (core.cold): by firmware.app at
-start-up, by integrations.mqttlink when it is not connected or the connection fails.
+event log at most every 10 min). Loaded per use (core.cold): at start-up, by
+integrations.mqttlink when it is not connected, and by a tick whose connection failed.
 """
 
 import asyncio
@@ -12,7 +12,7 @@ import time
 from micropython import const
 
 _CONNECT_MS = const(5000)  # to connect, and for the broker's CONNACK
-_RETRY_MS = const(5000)  # the first retry; then twice as long each time, up to _RETRY_MAX_MS
+_RETRY_MS = const(5000)  # the first retry (and after a lost connection); then twice as long each time, up to _RETRY_MAX_MS
 _RETRY_MAX_MS = const(120000)
 _REFUSED_MS = const(600000)  # the broker said no to this login: ask again this much later
 _REPORT_MS = const(600000)  # failures go to the event log at most this often
@@ -85,6 +85,7 @@ def start(state):
     m.fails = 0  # failed attempts in a row: the next retry waits longer
     m.errors = 0  # failed attempts and lost connections since start
     m.writes = 0  # messages sent
+    m.memory_errors = 0  # ticks that ran out of heap (counted in /about memory.errors)
     m.took_ms = None  # how long the last tick's work took
     m.delay_ms = 0  # until the next tick
     m.pending = b""  # the start of a packet from the broker, its rest yet to come
@@ -93,6 +94,7 @@ def start(state):
     m.logged_ms = None  # when the last failure went to the event log
     m.told = True  # say the next connection: the first, or the first after a logged failure
     m.discover = False  # Home Assistant's discovery is to be sent
+    m.keys = None  # then the state message's keys, for the discovery's tick
     return m
 
 
@@ -112,6 +114,14 @@ def reason(e):
                 return v
         return name
     return str(e) or repr(e)
+
+
+def lost(m, state, e):
+    """A tick's work failed (a MemoryError is counted too: a message may have been cut
+    short): hang up, and connect again at the next try."""
+    if isinstance(e, MemoryError):
+        m.memory_errors += 1
+    failed(m, state, "connection lost: " + reason(e), _RETRY_MS)
 
 
 def failed(m, state, why, delay_ms=0):
@@ -162,10 +172,11 @@ def secure(state):
     return ctx
 
 
-async def connect(m, state, string, header, path):
+async def connect(m, state):
     """Connect, log in with a last will, subscribe to Home Assistant's status, say
-    online; False when that failed (the reason is in m.error). The rest are
-    integrations.mqttlink's packet helpers."""
+    online; False when that failed (the reason is in m.error)."""
+    from firmware.integrations.mqtt import header, path, string
+
     cfg = m.cfg
     try:
         ssl = secure(state) if cfg["tls"] else None

@@ -6,6 +6,7 @@ per use (core.cold) by integrations.mqttlink when a quarter has finished."""
 import json
 
 from firmware.core import clock
+from firmware.integrations.mqtt import send, text
 
 
 def timestamp(qid):
@@ -13,10 +14,6 @@ def timestamp(qid):
     y, mo, d, hh, mm, dst = clock.split_id(qid)
     return "%04d-%02d-%02dT%02d:%02d:00+0%d:00" % (y, mo, d, hh, mm, 1 + dst)
 
-
-def text(v):
-    """pieces for mqttlink.send() of a message made already."""
-    return (v,)
 
 
 def peak(state):
@@ -26,15 +23,15 @@ def peak(state):
     own = state.peaks.month
     meter = "null", "null"
     if r.has("montly_power_peak"):
-        meter = r.get("montly_power_peak", 3), "%06d%06d" % (r.get("montly_power_peak"),
+        meter = r.get("montly_power_peak", 3), "%d%06d" % (r.get("montly_power_peak"),
                                                            r.get("montly_power_peak", 1))
     return ('{"quarter_id":%d,"start":"%s","power_w":%d,"meter_power_w":%s,'
             '"meter_timestamp":%s}' % ((own.quarter_id, timestamp(own.quarter_id), own.power)
                                        + meter))
 
 
-async def run(m, state, send):
-    """The summaries that wait, then the peak event; send is mqttlink.send."""
+async def run(m, state):
+    """The summaries that wait, then the peak event."""
     base = "/".join((m.cfg["prefix"], state.serial, ""))
     new = False
     while m.quarters:

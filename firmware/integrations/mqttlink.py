@@ -6,6 +6,10 @@ Loaded per tick (core.cold) by integrations.mqtt, which keeps the connection and
 what is to be sent. This module stays small: it is in the heap with core.homewizard,
 as /api/v1/data's answer is.
 
+Connecting is a tick of its own, so is the discovery (integrations.discovery, the
+tick after a state message that said what the meter sends): one big job in the heap
+at a time.
+
 Topics, under <prefix>/<serial>/: state (every interval_s), quarter (each finished
 quarter), peak (a new month peak), status (online, or offline by the last will;
 retained). Everything goes at QoS 0; the broker's answers are read at the next tick.
@@ -22,108 +26,54 @@ import time
 from micropython import const
 
 from firmware.core import cold
+from firmware.integrations.mqtt import path, send
 
 _PING_MS = const(30000)  # a ping at most this often; no answer by the next: the link is dead
 _WORK_MS = const(5000)  # to send a tick's messages
-_RETRY_MS = const(5000)  # after a lost connection
 _READ = const(256)
-_QUARTER_S = const(900)
-
-
-def string(v):
-    """An MQTT string: 2-byte length, then the UTF-8 bytes."""
-    b = v.encode() if isinstance(v, str) else v
-    return bytes((len(b) >> 8, len(b) & 255)) + b
-
-
-def header(kind, n):
-    """A fixed header: the packet type byte, then the remaining length n."""
-    out = bytearray((kind,))
-    while True:
-        b = n & 127
-        n >>= 7
-        out.append(b | 128 if n else b)
-        if not n:
-            return out
-
-
-def path(m, state, name):
-    """<prefix>/<serial>/<name>."""
-    return "/".join((m.cfg["prefix"], state.serial, name))
-
-
-async def send(m, name, pieces, arg=None, keep=False):
-    """One PUBLISH at QoS 0 to topic `name` (retained with keep) of the text that
-    pieces(arg) makes: counted, then written, with nothing in between that waits."""
-    n = 0
-    for p in pieces(arg):
-        n += len(p.encode())
-    t = string(name)
-    w = m.conn
-    w.write(header(0x31 if keep else 0x30, len(t) + n) + t)
-    for p in pieces(arg):
-        w.write(p.encode())
-    await w.drain()
-    m.writes += 1
-
-
-def averages(q, power, second):
-    """(average so far, projected average) of the quarter being recorded, in W, or
-    None: from the import registers when the meter sends them, else from the 5 s
-    slots; the rest of the quarter at the present import power."""
-    if q.first_wh >= 0 and q.last_s > q.first_s:
-        done = q.last_s - q.first_s
-        left = _QUARTER_S - q.last_s
-        ws = (q.last_wh - q.first_wh) * 3600  # W x s so far
-        return ws // done, (ws + power * left) // (done + left)
-    avgs = q.averages()
-    if avgs is None or second < 0:
-        return None
-    done = second + 1
-    return avgs[0], (avgs[0] * done + power * (_QUARTER_S - done)) // _QUARTER_S
 
 
 def pieces(arg):
     """The state message: /api/v1/data's fields and values, then the quarter so far
     and its projection, our own month peak and the SD card. arg: (state, a set that
-    takes the /api/v1/data keys for discovery, or None)."""
-    state, keys = arg
+    takes the hashes of the /api/v1/data keys for discovery or None, core.homewizard)."""
+    state, keys, homewizard = arg
     r = state.p1.reading
     end = ","
-    for p in cold.load("firmware.core.homewizard").pieces(r, state.wifi_ssid()):
+    for p in homewizard.pieces(r, state.wifi_ssid()):
         if p == "}" or p == "{}":
             end = "{" if p == "{}" else ","
             break
         if keys is not None:
-            keys.add(p[2:p.find('"', 2)])
+            keys.add(hash(p[2:p.find('"', 2)]))  # a small int: no string kept
         yield p
     rec = state.recorder
-    power = r.get("power_import_kw") if r.has("power_import_kw") else 0
-    avg = averages(rec.q, power, rec.second) if rec.q.qid else None
+    q = rec.q
+    avg = q.averages() if q.qid else None  # as /current/live has them
+    second = rec.second if not rec.next_qid else -1
     peak = state.peaks.month
     trouble = state.sd_trouble()
     yield ('%s"quarter_id":%d,"quarter_average_w":%s,"quarter_projected_w":%s,'
            '"month_peak_w":%s,"month_peak_quarter_id":%s,"sd":%s,"sd_error":%s}' % (
-               end, rec.q.qid, json.dumps(avg and avg[0]), json.dumps(avg and avg[1]),
+               end, q.qid, json.dumps(avg and avg[0]), json.dumps(q.projected_w(
+                   second, r.get("power_import_kw") if r.has("power_import_kw") else None)),
                json.dumps(peak.power if peak.power >= 0 else None),
                json.dumps(peak.quarter_id or None), json.dumps(trouble is None),
                json.dumps(trouble)))
 
 
 async def run(m, state):
-    """One tick: connect when due, read what the broker sent, ping, publish the state,
-    and what else waits (discovery, finished quarters); sets the next tick's time."""
-    if m.conn is None:
-        if not await cold.load("firmware.integrations.mqttconnect").connect(
-                m, state, string, header, path):
-            return
+    """One tick: connect when due, read what the broker sent, ping, publish the state
+    and the finished quarters; sets the next tick's time."""
+    if m.conn is None:  # connecting is a tick of its own
+        if await cold.load("firmware.integrations.mqttconnect").connect(m, state):
+            m.delay_ms = m.cfg["interval_s"] * 1000
+        return
     t = time.ticks_ms()
     try:
         await asyncio.wait_for_ms(handle(m, state), _WORK_MS)
     except Exception as e:  # noqa: BLE001  (lost: the next tick connects again)
-        rare = cold.load("firmware.integrations.mqttconnect")
-        rare.failed(m, state, "connection lost: " + rare.reason(e), _RETRY_MS)
-        return
+        return cold.load("firmware.integrations.mqttconnect").lost(m, state, e)
     m.took_ms = time.ticks_diff(time.ticks_ms(), t)
     m.delay_ms = m.cfg["interval_s"] * 1000
 
@@ -143,10 +93,11 @@ async def handle(m, state):
         m.pong = False
     if state.p1.last_ms is None:
         return await m.conn.drain()  # nothing to tell yet
-    keys = set() if m.discover else None
-    await send(m, path(m, state, "state"), pieces, (state, keys))
-    if keys:  # after the state, which said what the meter sends
-        await cold.load("firmware.integrations.discovery").run(m, state, send, keys)
-        m.discover = False
+    keys = set() if m.discover else None  # the next tick is discovery's (m.keys)
+    arg = (state, keys, cold.load("firmware.core.homewizard"))
+    await send(m, path(m, state, "state"), pieces, arg)
+    state.note_heap("MQTT")  # the least free heap counts MQTT's ticks too
+    arg = None
+    m.keys = keys
     if m.quarters:
-        await cold.load("firmware.integrations.mqttevents").run(m, state, send)
+        await cold.load("firmware.integrations.mqttevents").run(m, state)
