@@ -1,21 +1,17 @@
-"""HTTP routes of the quarter history: the original firmware's /meter/* files and
-/historic/* listings, plus day and month summaries so the UI never fetches 96 files,
-and the CSV export (/historic/peaks is web.capacity's). Loaded per request (core.cold),
-as history.scan, answers and export, which read the card."""
-
-from microdot import Response
-
-from micropython import const
+"""HTTP routes of the quarter history: the original firmware's /historic/* listings,
+plus day and month summaries so the UI never fetches 96 files (the quarter files
+themselves are web.meterfile's, the CSV export web.export's, /historic/peaks
+web.capacity's). Loaded per request (core.cold), as history.scan and answers, which
+read the card."""
 
 from firmware.core import clock, cold
-from firmware.web.reply import allowed, chunks, json_obj, json_stream
+from firmware.web.reply import allowed, json_obj, json_stream
 from firmware.web.server import error
 
-_NO_CARD = "no SD card: history is not kept"
-_EXPORT_DAYS = const(366)  # the most days one CSV export takes
+NO_CARD = "no SD card: history is not kept"
 ROUTES = {"/historic/years": "GET", "/historic/months": "GET",
           "/historic/days": "GET", "/historic/quarters": "GET", "/historic/day": "GET",
-          "/historic/month": "GET", "/historic/export.csv": "GET"}
+          "/historic/month": "GET"}
 
 
 def int_arg(args, name, lo, hi):
@@ -45,15 +41,6 @@ def parse_date(text, name="date"):
     if d > clock._days_from_civil(y + m // 12, m % 12 + 1, 1) - clock._days_from_civil(y, m, 1):
         raise ValueError("%s: there is no %s" % (name, text))
     return day
-
-
-def is_quarter_file(path):
-    """True for 'YYYY/MM/DD/HHMM{S|W}.json' and nothing else (no '..', no other
-    names: only quarter files are served from the card)."""
-    parts = path.split("/")
-    day = _day(parts[:3]) if len(parts) == 4 else None
-    return day is not None and clock.parse_file_name(
-        (day[0] - 2000) * 10000 + day[1] * 100 + day[2], parts[3]) is not None
 
 
 def listing(store, what, args):
@@ -102,56 +89,16 @@ def day(store, y, m, d, progress):
         "null" if top is None else '{"quarter_id":%d,"power":%d}' % top, wh, export_wh)
 
 
-def quarter_file(request, state):
-    """GET /meter/YYYY/MM/DD/HHMM{S|W}.json: a quarter file as stored."""
-    if request.method not in ("GET", "HEAD"):
-        return error(405, "method not allowed: %s %s" % (request.method, request.path))
-    store = state.store
-    if store is None:
-        return error(503, _NO_CARD)
-    path = request.path[len("/meter/"):]
-    if not is_quarter_file(path):
-        return error(400, "not a quarter file: expected /meter/YYYY/MM/DD/HHMM{S|W}.json")
-    try:
-        return Response.send_file(store.root + "/" + path, content_type="application/json")
-    except OSError:
-        return error(404, "no quarter file /meter/" + path)
-
-
-def export(store, request, state, app):
-    """/historic/export.csv?from=YYYY-MM-DD&to=YYYY-MM-DD: the quarter files of those
-    days (both included, at most _EXPORT_DAYS) as CSV, streamed (history.export)."""
-    start = parse_date(request.args.get("from"), "from")
-    end = parse_date(request.args.get("to"), "to")
-    days = clock._days_from_civil(*end) - clock._days_from_civil(*start) + 1
-    if days < 1:
-        raise ValueError("from must not be after to")
-    if days > _EXPORT_DAYS:
-        raise ValueError("at most %d days in one export: %s to %s is %d days"
-                         % (_EXPORT_DAYS, request.args["from"], request.args["to"], days))
-    qid = state.recorder.q.qid
-    body = cold.load("firmware.history.export").lines(
-        store, start, end, clock.minutes(qid) if qid else 0x3FFFFFFF, app.progress)
-    name = "digimon-%s-%s.csv" % (request.args["from"], request.args["to"])
-    return Response(chunks(body), headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": 'attachment; filename="%s"' % name})
-
-
 async def handle(request, state, app):
-    if request.path.startswith("/meter/"):
-        return quarter_file(request, state)
     refused = allowed(request, ROUTES)
     if refused:
         return refused
     what = request.path[len("/historic/"):]
     store = state.store
     if store is None:
-        return error(503, _NO_CARD)
+        return error(503, NO_CARD)
     args = request.args
     try:
-        if request.path == "/historic/export.csv":
-            return export(store, request, state, app)
         if what == "day":
             y, m, d = parse_date(args.get("date"))
             return json_stream(day(store, y, m, d, app.progress))

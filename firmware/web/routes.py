@@ -35,8 +35,9 @@ _FAMILIES = const((
     ("/events", "firmware.web.setup"),
     ("/update", "firmware.web.update"),
     ("/historic/peaks", "firmware.web.capacity"),
+    ("/historic/export.csv", "firmware.web.export"),
     ("/historic/", "firmware.web.history"),
-    ("/meter/", "firmware.web.history"),
+    ("/meter/", "firmware.web.meterfile"),
     ("/sensor/", "firmware.web.flukso"),
 ))
 
@@ -71,7 +72,7 @@ def create(state):
         # request carried the login (never an open /api), or to learn it was wrong.
         if getattr(request.g, "login", False) or response.status_code == 401:
             response.headers["Access-Control-Allow-Origin"] = "*"
-        state.note_heap()  # the answer made: the heap at its fullest for the request
+        state.note_heap(request.path)  # the answer made: the heap at its fullest for it
 
     @app.errorhandler(MemoryError)
     async def out_of_memory(request, exc):
