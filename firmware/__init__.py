@@ -1,6 +1,7 @@
 """digimon's firmware, by capability: a folder per job, a module per part of it.
 
-    app.py        the composition root: builds the services for a board, starts them
+    app.py        the composition root: the running device and its start;
+    startup.py    its steps (build the services, start them), loaded once for them
     core/         pure logic, no I/O: telegrams, meter time, quarters, peaks, config,
                   the HomeWizard fields, Morse; imports under CPython too
     board/        the only hardware code: one Board class per runtime (esp32, unix)
@@ -9,6 +10,7 @@
     device/       WiFi, setup access point, LED, BOOT button, health, event log,
                   config.json on the card and in flash
     update/       app slots in flash and installing updates
+    integrations/ MQTT (with Home Assistant discovery) and the Fluksometer's minute
     web/          the HTTP server and its routes, one module per API family
     files.py      file-system helpers the services share; version.py the version
 
@@ -16,9 +18,9 @@ What may import what (host_tests/test_layout.py checks every import, cold.load()
 included):
 - core imports nothing of the firmware but core;
 - board imports only core (and board);
-- the services (p1, history, device, update, files, version) import core and each
-  other, never firmware.app, firmware.board or web: they get the board object and
-  what else they need from app;
+- the services (p1, history, device, update, integrations, files, version) import core
+  and each other, never firmware.app, firmware.board or web: they get the board object
+  and what else they need from app;
 - web imports core and the services, never firmware.app or firmware.board;
-- firmware.app imports anything: it is the only place where the parts meet.
+- firmware.app (and its startup) imports anything: the only place where the parts meet.
 """

@@ -54,6 +54,8 @@ def layer(name):
     if len(parts) == 1:
         return "package"
     top = parts[1]
+    if top == "startup":  # the composition root's start-up steps, loaded once
+        return "app"
     if top in ("core", "board", "app", "web"):
         return top
     if top in SERVICES:

@@ -58,6 +58,7 @@ async def handle(request, state, app):
     r = reader.reading
     memory = state.board.memory()
     memory["heap_min_free"] = state.heap_low
+    memory["heap_min_at"] = state.heap_low_at
     memory["errors"] = state.memory_errors + app.memory_errors
     have = reader.last_ms is not None
     return json_obj({
