@@ -12,7 +12,6 @@ the telegrams over a pty (`digimon meter --replay`) to the firmware on the unix 
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -19,8 +19,6 @@ At start-up history.scan.recover() deletes what a cut left half written, so ever
 JSON file on the card parses.
 """
 
-from micropython import const
-
 import os
 
 from micropython import const

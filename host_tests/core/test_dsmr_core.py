@@ -6,7 +6,7 @@ import sys
 
 from firmware.core import homewizard
 from firmware.core import dsmr
-from host_tests.core.samples import BE, NL4, NL5, NL22, TELEGRAMS, wire, with_parity
+from host_tests.core.samples import BE, NL5, NL22, TELEGRAMS, wire, with_parity
 
 
 def frame_all(data, step=None, mask7=False, size=dsmr.MAX_TELEGRAM):
@@ -163,7 +163,6 @@ def test_malformed_values_are_left_out_not_guessed():
     text = (NL5.replace("1-0:1.7.0(00.000*kW)", "1-0:1.7.0(00.000*W)")
             .replace("1-0:32.7.0(238.1*V)", "1-0:32.7.0(23x.1*V)")
             .replace("0-0:1.0.0(260701121510S)", "0-0:1.0.0(260701121510S)\n1-0:9.9.9(1)"))
-    p = dsmr.Parser()
     f, out = frame_all(wire(text))
     r = out[0][1]
     assert not r.has("power_import_kw") and not r.has("active_voltage_l1_v")
