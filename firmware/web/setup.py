@@ -1,11 +1,10 @@
 """HTTP routes of the device's own settings: the setup page (WiFi, name, address, login)
 and the event log. Loaded per request (core.cold); saving is done by
-firmware.device.setupsave, loaded for it."""
+firmware.device.setupsave, loaded for it, with nothing else of the web's in the heap
+(the reply helpers and static files are loaded for the other routes only)."""
 
 from firmware.core import cold
-from firmware.web.reply import allowed, json_obj, json_stream
 from firmware.web.server import error
-from firmware.web.static import static
 
 ROUTES = {"/setup": "GET POST", "/setup/config": "GET", "/setup/networks": "GET", "/events": "GET"}
 
@@ -33,17 +32,18 @@ def _events(state):
 
 
 async def handle(request, state, app):
-    refused = allowed(request, ROUTES)
+    path = request.path
+    if path == "/setup" and request.method == "POST":  # first, with the least in the heap:
+        return cold.load("firmware.device.setupsave").save(state, request.json, error)
+    reply = cold.load("firmware.web.reply")  # (not for the save: first setup's peak)
+    refused = reply.allowed(request, ROUTES)
     if refused:
         return refused
-    path = request.path
     if path == "/setup":
-        if request.method == "GET":
-            return static(request, "setup.html")
-        return cold.load("firmware.device.setupsave").save(state, request.json, error)
+        return cold.load("firmware.web.static").static(request, "setup.html")
     if path == "/setup/config":
-        return json_obj(_config(state))
+        return reply.json_obj(_config(state))
     if path == "/setup/networks":
         app.progress()  # a scan takes a few seconds on the board
         return {"networks": [{"ssid": s, "rssi": r} for s, r in state.board.wifi_scan()]}
-    return json_stream(_events(state))  # /events
+    return reply.json_stream(_events(state))  # /events
