@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from host_tests.device import LOGIN, WIFI, wait_until
-from host_tests.test_mqtt import broker, subscriber  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / "build" / "ha"
@@ -37,7 +36,7 @@ def ha_python():
     return str(PYTHON)
 
 
-def test_home_assistant_shows_the_device_with_every_sensor(device, broker, subscriber,  # noqa: F811
+def test_home_assistant_shows_the_device_with_every_sensor(device, broker, subscriber,
                                                           ha_python, tmp_path):
     b = broker()
     sub = subscriber(b.port)
@@ -49,8 +48,10 @@ def test_home_assistant_shows_the_device_with_every_sensor(device, broker, subsc
     wait_until(lambda: dev.meter.poll() is not None, 30, "the simulator to finish")
     wait_until(lambda: dev.json("/about")["p1"]["telegrams"] == 30, 10, "all telegrams")
     wait_until(lambda: sub.got(base + "state"), 10, "a state message")
+    # the discovery is the tick after the state message that said what the meter sends
+    wait_until(lambda: [t for t, _p, _r in sub.messages if t.endswith("/sd/config")], 15,
+               "the discovery")
     configs = {t: json.loads(p) for t, p, _r in sub.messages if t.endswith("/config")}
-    assert configs
     out = subprocess.run([ha_python, str(Path(__file__).with_name("ha_run.py")),
                           str(tmp_path / "ha"), str(b.port), "digimon_" + serial,
                           str(len(configs)), "60"],
