@@ -9,12 +9,12 @@ import time
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
+from host_tests.core.test_capacity_core import best_rest
 from host_tests.device import wait_until
-from host_tests.feeder import Fed, example
+from host_tests.feeder import example
 from host_tests.test_history_e2e import ORIGINAL, day_path, file_name
 from host_tests.test_meter_history import BRUSSELS, needs_examples
 
@@ -22,19 +22,6 @@ from host_tests.test_meter_history import BRUSSELS, needs_examples
 def _tdiv(a, b):
     q = abs(a) // b
     return -q if a < 0 else q
-
-
-def best_rest(avg, elapsed, limit):
-    """The highest whole W for the rest of the quarter that keeps its average at or
-    below limit, by bisection over avg × elapsed + W × (900 − elapsed) <= limit × 900."""
-    lo, hi = -10 ** 8, 10 ** 8
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if avg * elapsed + mid * (900 - elapsed) <= limit * 900:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def live_and_peak(dev):
@@ -104,19 +91,6 @@ def test_headroom_follows_the_configured_minimum(device):
     live = dev.json("/current/live")
     assert live["limit_w"] == 6000 and check_headroom(live, 6000) >= 0
 
-
-@pytest.fixture
-def fed(tmp_path):
-    made = []
-
-    def make(**kw):
-        f = Fed(tmp_path / ("fed%d" % len(made)), **kw)
-        made.append(f)
-        return f
-
-    yield make
-    for f in made:
-        f.stop()
 
 
 def test_no_headroom_before_the_first_telegram(fed):

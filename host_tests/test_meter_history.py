@@ -9,25 +9,12 @@ import pytest
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
-from host_tests.feeder import EXAMPLES, Fed, example
+from host_tests.feeder import EXAMPLES, example
 
 needs_examples = pytest.mark.skipif(not EXAMPLES.exists(),
                                     reason="no ../shared/telegrams (a clone of its own)")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
-
-@pytest.fixture
-def fed(tmp_path):
-    made = []
-
-    def make(**kw):
-        f = Fed(tmp_path / ("fed%d" % len(made)), **kw)
-        made.append(f)
-        return f
-
-    yield make
-    for f in made:
-        f.stop()
 
 
 def oracle(text):

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from host_tests.device import LOGIN, WIFI, wait_until
-from host_tests.mqtt_broker import Broker, Subscriber
 
 # Home Assistant's rules for the sensors we announce (homeassistant.components.sensor
 # const.py: DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES, as of 2024.3), for the
@@ -47,32 +46,6 @@ def expand(payload):
     return out
 
 
-@pytest.fixture
-def broker(tmp_path):
-    made = []
-
-    def make(**kw):
-        b = Broker(tmp_path / ("broker%d" % len(made)), **kw)
-        made.append(b)
-        return b
-
-    yield make
-    for b in made:
-        b.stop()
-
-
-@pytest.fixture
-def subscriber():
-    made = []
-
-    def make(port, **kw):
-        s = Subscriber(port, **kw)
-        made.append(s)
-        return s
-
-    yield make
-    for s in made:
-        s.stop()
 
 
 def serial_of(dev):

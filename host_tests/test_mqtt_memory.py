@@ -16,14 +16,13 @@ import pytest
 from digimon import runtime
 from host_tests import budget
 from host_tests.test_budget import CARD, MIN_FREE, exact
-from host_tests.test_mqtt import broker, subscriber  # noqa: F401  (fixtures)
 
 needs_32 = pytest.mark.skipif(runtime.choose() != "32",
                               reason="measures the board's heap: the 32-bit stand-in only")
 
 
 @needs_32
-def test_the_budget_holds_with_mqtt_on(device, broker, subscriber):  # noqa: F811
+def test_the_budget_holds_with_mqtt_on(device, broker, subscriber):
     b = broker()
     sub = subscriber(b.port)
     config = dict(budget.CONFIG, mqtt={"host": "127.0.0.1", "port": b.port, "interval_s": 5})

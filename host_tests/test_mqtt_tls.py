@@ -15,7 +15,6 @@ from cryptography.x509.oid import NameOID
 
 from digimon import runtime
 from host_tests.device import LOGIN, WIFI, wait_until
-from host_tests.test_mqtt import broker, subscriber  # noqa: F401  (fixtures)
 
 HAS_WHEEL = runtime.WHEEL.exists()
 
@@ -52,7 +51,7 @@ def make_ca(folder, name):
 
 @pytest.mark.skipif(not HAS_WHEEL, reason="no 64-bit MicroPython wheel (it has ssl)")
 @pytest.mark.parametrize("right_ca", [True, False])
-def test_tls_with_the_ca_from_the_sd_card(device, broker, subscriber, tmp_path,  # noqa: F811
+def test_tls_with_the_ca_from_the_sd_card(device, broker, subscriber, tmp_path,
                                           monkeypatch, right_ca):
     monkeypatch.setenv("DIGIMON_RUNTIME", "64")
     ca, cert, key = make_ca(tmp_path / "pki", "digimon test CA")
