@@ -134,13 +134,18 @@ def table(results):
     m = results.get("month")
     if m:
         mem = m["memory"]
+        mq = m.get("mqtt")
         lines.append("Budget run, %d simulated days from %s at %s (%.0f telegrams/s), polled like "
-                     "the web UI and Home Assistant: %s; least free heap %.1f KB of %.1f KB, %d "
-                     "memory errors; %.0f SD writes per day; %d quarter files, %d missing, %d "
-                     "wrong" % (
+                     "the web UI and Home Assistant, %s: %s; least free heap %.1f KB of %.1f KB "
+                     "(at %s), %d memory errors; %.0f SD writes per day; %d quarter files, %d "
+                     "missing, %d wrong" % (
                          m["days"], benchbudget.START, results["heap"],
-                         m["telegrams"] / m["seconds"], _statuses(m["statuses"]),
-                         mem["heap_min_free"] / 1024, mem["heap_total"] / 1024, mem["errors"],
+                         m["telegrams"] / m["seconds"],
+                         "MQTT off (no mosquitto)" if not mq else
+                         "MQTT on (%d messages, %d failures)" % (
+                             mq["messages_sent"], mq["failures_since_start"]),
+                         _statuses(m["statuses"]), mem["heap_min_free"] / 1024,
+                         mem["heap_total"] / 1024, mem.get("heap_min_at"), mem["errors"],
                          m["sd_writes_per_day"], m["quarters"], len(m["missing"]),
                          len(m["wrong"])))
     p = results.get("pressure")
