@@ -17,8 +17,12 @@ START = "2026-10-15T00:00:00"
 CARD = 131072  # sectors: a 64 MB FAT image, room for a month of quarter files
 
 
+def _host_tests():
+    if str(ROOT) not in sys.path:  # host_tests does the work, as for the tests
+        sys.path.insert(0, str(ROOT))
+
+
 def _device(tmp, **kw):
-    sys.path.insert(0, str(ROOT))
     from host_tests.device import Device
 
     return Device(tmp, sd_image=CARD, start=START, speed=100000, **kw)
@@ -27,6 +31,7 @@ def _device(tmp, **kw):
 def month(days):
     """The polling run over `days` simulated days at the board's heap, with MQTT on
     (a mosquitto of its own) when mosquitto is installed."""
+    _host_tests()
     from host_tests import budget
     from host_tests.mqtt_broker import MOSQUITTO, Broker
 
@@ -51,6 +56,7 @@ def month(days):
 
 def pressure(hours=2):
     """The pressure run at 96k, hammered from three clients."""
+    _host_tests()
     from host_tests import budget
 
     count = hours * 3600
