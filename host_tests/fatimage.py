@@ -25,8 +25,7 @@ if op == "make":
     for name, data in json.loads(sys.stdin.read()).items():
         with open("/img/" + name, "wb") as f:
             f.write(binascii.a2b_base64(data))
-elif op == "read":
-    out = {}
+elif op == "read":  # a line per file, [path, base64]: a month of files is many
     def walk(d):
         for e in os.ilistdir(d):
             p = d + "/" + e[0]
@@ -34,9 +33,8 @@ elif op == "read":
                 walk(p)
             else:
                 with open(p, "rb") as f:
-                    out[p[5:]] = binascii.b2a_base64(f.read()).decode().strip()
+                    print(json.dumps([p[5:], binascii.b2a_base64(f.read()).decode().strip()]))
     walk("/img")
-    print(json.dumps(out))
 elif op == "remove":
     for name in json.loads(sys.stdin.read()):
         os.remove("/img/" + name)
@@ -50,7 +48,7 @@ vfs.umount("/img")
 def _run(op, path, *args, data=None):
     out = subprocess.run([runtime.micropython(), "-X", "heapsize=4m", "-c", _SCRIPT, op,
                           str(path), *args], input=data, cwd=ROOT, capture_output=True,
-                         text=True, env={"MICROPYPATH": ".frozen:" + str(ROOT)}, timeout=60)
+                         text=True, env={"MICROPYPATH": ".frozen:" + str(ROOT)}, timeout=600)
     if out.returncode:
         raise RuntimeError("fatimage %s failed:\n%s%s" % (op, out.stdout, out.stderr))
     return out.stdout
@@ -65,7 +63,7 @@ def make(path, sectors, files=None):
 
 def read(path):
     """{path inside the image: bytes} of every file."""
-    return {k: base64.b64decode(v) for k, v in json.loads(_run("read", path)).items()}
+    return {k: base64.b64decode(v) for k, v in map(json.loads, _run("read", path).split("\n")[:-1])}
 
 
 def remove(path, names):
