@@ -26,9 +26,10 @@ class State:
     @property
     def memory_errors(self):
         """MemoryErrors met and survived outside HTTP (the P1 reader, the history, the
-        web server's start, the once-a-second checks, MQTT's ticks)."""
+        web server's start, the once-a-second checks, the event log, MQTT's ticks)."""
         return (self.p1.memory_errors + self.recorder.memory_errors + self.memory_errors_web
-                + self.health_memory_errors + (self.mqtt.memory_errors if self.mqtt else 0))
+                + self.health_memory_errors + self.events.memory_errors
+                + (self.mqtt.memory_errors if self.mqtt else 0))
 
     def sd_trouble(self):
         """Why history is not being kept (str), or None when the SD card works."""

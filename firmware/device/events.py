@@ -28,6 +28,7 @@ class EventLog:
         self.n = 0  # number of the next event, counted on across restarts
         self.pending = []  # events waiting for an SD card: (t, up, kind, msg)
         self.dropped = 0  # pending events lost because there were too many
+        self.memory_errors = 0  # events not written for want of heap (kept pending)
 
     def attach(self, sd_root):
         """The SD card is there: continue its log and write what waited in RAM."""
@@ -42,8 +43,11 @@ class EventLog:
         t = time.gmtime()
         event = (t[:6] if t[0] >= 2024 else None, self.uptime_s(), kind, msg)  # None: no clock
         if self.folder:
-            _file().write(self, event)
-            return
+            try:
+                _file().write(self, event)
+                return
+            except MemoryError:  # the log never stops what it logs: the event waits in RAM
+                self.memory_errors += 1
         self.pending.append(event)
         if len(self.pending) > PENDING:
             self.pending.pop(0)
