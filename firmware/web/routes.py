@@ -51,7 +51,6 @@ def create(state):
 
     app.options_handler = cors_preflight
 
-    @app.before_request
     async def login_required(request):
         # The usual cases here; the rest (setup mode, first setup, no login configured,
         # the HomeWizard API closed, a wrong login) in web.gate, loaded for them.
@@ -65,7 +64,6 @@ def create(state):
             return await cold.load("firmware.web.gate").refuse(request, state, guard)
         return await cold.load("firmware.web.gate").setup(request, state, guard)
 
-    @app.after_request
     async def cross_origin(request, response):
         # The UI's development mode reads the device from a page on another host and
         # sends the login itself. Another site may read an answer only when the
@@ -74,13 +72,11 @@ def create(state):
             response.headers["Access-Control-Allow-Origin"] = "*"
         state.note_heap(request.path)  # the answer made: the heap at its fullest for it
 
-    @app.errorhandler(MemoryError)
     async def out_of_memory(request, exc):
         app.memory_errors += 1
         gc.collect()
         return error(503, "busy: out of memory, try again", {"Retry-After": "1"})
 
-    @app.errorhandler(Exception)
     async def crashed(request, exc):
         state.log("http: %s %s failed: %r" % (request.method, request.path, exc))
         return error(500, "internal error: %s" % exc)
@@ -92,6 +88,10 @@ def create(state):
         path = request.path[1:] or "index.html"
         return cold.load("firmware.web.static").static(request, path)
 
+    app.before_request_handlers.append(login_required)
+    app.after_request_handlers.append(cross_origin)
+    app.error_handlers[MemoryError] = out_of_memory
+    app.error_handlers[Exception] = crashed
     app.families = _FAMILIES
     app.family = family
     app.fallback = files

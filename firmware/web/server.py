@@ -32,6 +32,35 @@ MAX_CONNECTIONS = const(8)  # open at once, served or waiting (each takes some h
 MAX_PER_CLIENT = const(6)  # open at once from one address (a browser opens 6)
 MIN_FREE = const(6144)  # heap a request needs to be served
 
+# microdot's parts this server never calls: its regular-expression routing and the
+# decorators that fill it, its own server loop, cookies and redirects (Server takes
+# the handlers' lists directly). Let go of at import: about 2 KB of code.
+_UNUSED = const((
+    ("Microdot", "route get post put patch delete query mount abort start_server run shutdown"
+     " find_route error_response before_request after_request after_error_request"
+     " errorhandler"),
+    ("Request", "form files after_request"),
+    ("Response", "set_cookie delete_cookie redirect"),
+    ("", "URLPattern abort redirect urlencode"),
+))
+
+
+def _let_go_of_unused():
+    import microdot
+    import microdot.microdot as md
+
+    for where, names in _UNUSED:
+        for owner in (getattr(md, where),) if where else (md, microdot):
+            for name in names.split():
+                if name in owner.__dict__:
+                    # a class keeps a deleted attribute's value in its table until
+                    # the slot is reused: overwritten first, the code can be collected
+                    setattr(owner, name, None)
+                    delattr(owner, name)
+
+
+_let_go_of_unused()
+
 
 def _canned(des, status=b"503 Service Unavailable"):
     """An answer made once, sent before anything is allocated for the request."""
