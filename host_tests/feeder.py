@@ -24,11 +24,9 @@ def example(name):
     raise KeyError(name)
 
 
-class Fed:
-    """The firmware reading a pty; send() writes to the other end."""
-
-    request = Device.request
-    json = Device.json
+class Fed(Device):
+    """The firmware reading a pty; send() writes to the other end. A Device without
+    the simulated meter: its request(), json() and output() are Device's."""
 
     def __init__(self, tmp, config=None, heap=None, card=True):
         """card False: no SD card (config.json is then the copy in flash)."""
@@ -59,10 +57,6 @@ class Fed:
             return True
         except OSError:
             return False
-
-    def output(self):
-        self.fw_out.flush()
-        return (self.tmp / "firmware.log").read_text()
 
     def send(self, telegram):
         data = telegram.encode() if isinstance(telegram, str) else telegram
