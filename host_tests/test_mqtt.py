@@ -118,7 +118,7 @@ def test_state_message_is_api_v1_data_plus_our_values_and_discovery_follows_ha_r
                >= 2 * before, 10, "the discovery again")
     about = dev.json("/about")["mqtt"]
     assert about["connected"] and about["error"] is None and about["failures_since_start"] == 0
-    assert about["messages_sent"] >= 2 * before and about["last_publish_ms"] is not None
+    assert about["messages_sent"] >= 2 * before and about["last_tick_took_ms"] is not None
 
 
 def test_quarter_summaries_and_a_new_peak_event(device, broker, subscriber):

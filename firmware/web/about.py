@@ -45,7 +45,7 @@ def mqtt(m):
     return {"host": m.cfg["host"], "port": m.port, "tls": m.cfg["tls"],
             "connected": m.conn is not None, "error": m.error,
             "failures_since_start": m.errors, "messages_sent": m.writes,
-            "last_publish_ms": m.took_ms, "quarters_waiting": len(m.quarters),
+            "last_tick_took_ms": m.took_ms, "quarters_waiting": len(m.quarters),
             "quarters_dropped": m.dropped}
 
 
