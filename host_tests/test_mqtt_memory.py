@@ -3,7 +3,8 @@ MicroPython at 112k, the SD card a FAT image): MQTT publishing every 5 s (Home
 Assistant's discovery again and again, quarter summaries) while the web UI, Home
 Assistant and a Fluksometer script poll (host_tests/budget.py's run, with a broker):
 every answer 200, every quarter file exact, MQTT connected all along with every message
-it owes, and at least 8 KB of heap free at the lowest."""
+it owes, and at least 8 KB of heap free at the lowest; over a month change and over
+the autumn DST hour, as test_budget.py without MQTT."""
 
 import threading
 
@@ -18,12 +19,14 @@ needs_32 = pytest.mark.skipif(runtime.choose() != "32",
 
 
 @needs_32
-def test_the_budget_holds_with_mqtt_on(device, broker, subscriber):
+@pytest.mark.parametrize("start", ["2026-10-31T22:30:00",  # into November
+                                   "2026-10-25T01:30:00"])  # 02:00-03:00 twice
+def test_the_budget_holds_with_mqtt_on(device, broker, subscriber, start):
     b = broker()
     sub = subscriber(b.port)
     config = dict(budget.CONFIG, mqtt={"host": "127.0.0.1", "port": b.port, "interval_s": 5})
-    count = 3 * 3600  # three simulated hours into November: a month change with MQTT on
-    dev = device(speed=240, count=count, start="2026-10-31T22:30:00", sd_image=CARD,
+    count = 3 * 3600  # three simulated hours
+    dev = device(speed=240, count=count, start=start, sd_image=CARD,
                  config=config)
     serial = dev.json("/about")["serial"]
     flukso = "/sensor/%s?version=1.0&interval=minute&unit=watt" % serial
