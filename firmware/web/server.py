@@ -33,15 +33,15 @@ MAX_PER_CLIENT = const(6)  # open at once from one address (a browser opens 6)
 MIN_FREE = const(6144)  # heap a request needs to be served
 
 # microdot's parts this server never calls: its regular-expression routing and the
-# decorators that fill it, its own server loop, cookies and redirects (Server takes
-# the handlers' lists directly). Let go of at import: about 2 KB of code.
+# decorators that fill it, its own server loop and cookies (Server takes
+# the handlers' lists directly). Let go of at import: about 2.8 KB of code.
 _UNUSED = const((
     ("Microdot", "route get post put patch delete query mount abort start_server run shutdown"
      " find_route error_response before_request after_request after_error_request"
      " errorhandler"),
     ("Request", "form files after_request"),
-    ("Response", "set_cookie delete_cookie redirect"),
-    ("", "URLPattern abort redirect urlencode"),
+    ("Response", "set_cookie delete_cookie"),
+    ("", "URLPattern abort urlencode"),
 ))
 
 
