@@ -52,7 +52,7 @@ def _let_go_of_unused():
     for where, names in _UNUSED:
         for owner in (getattr(md, where),) if where else (md, microdot):
             for name in names.split():
-                if name in owner.__dict__:
+                if hasattr(owner, name):
                     # a class keeps a deleted attribute's value in its table until
                     # the slot is reused: overwritten first, the code can be collected
                     setattr(owner, name, None)
