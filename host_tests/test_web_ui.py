@@ -335,7 +335,7 @@ def test_the_day_and_month_views_export_csv(ui, dev):
 
 def test_headroom_text_follows_a_load_step(browser, tmp_path):
     fed = Fed(tmp_path)
-    meter = LoadMeter(fed, "2026-11-21T10:00:00", watts=300, speed=10)
+    meter = LoadMeter(fed, "2026-11-21T10:00:00", watts=300, speed=20)
     meter.start()
     w = Watched(browser, fed.base)
     try:
@@ -346,7 +346,7 @@ def test_headroom_text_follows_a_load_step(browser, tmp_path):
         _nog, value, unit = w.text("#headroom").split()[:3]
         before = float(value.replace(".", "").replace(",", ".")) * (1000 if unit == "kW" else 1)
         live = fed.json("/current/live")
-        assert abs(before - live["headroom_w"]) < 200  # (a poll later, at 10x)
+        assert abs(before - live["headroom_w"]) < 400  # (a poll or two later: about 130 W a poll at 20x)
         assert "tot %s (de maandpiek)" % dotted(live["limit_w"]) in w.page.inner_text("#cards")
         meter.watts = 14000  # the oven, the hob and the car at once
         w.page.wait_for_function(
