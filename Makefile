@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv system mp32 sim test build bench screenshots clean
+.PHONY: venv system mp32 mp32-build sim test build bench screenshots clean
 
 venv: $(STAMP)
 
@@ -40,7 +40,15 @@ mp32:
 	@echo "no $(MP_TAR): the firmware runs on the 64-bit MicroPython wheel (its heap figures are not the board's)"
 endif
 
+# Rebuilt when the tarball's content changes, not its date (a new copy of ../shared is
+# newer than the build, the same source): build/mp32/source.sha256 says what was built.
+MP32_SUM := build/mp32/source.sha256
 $(MP32): $(MP_TAR)
+	@if [ -x $@ ] && [ -x $(MP32_SRC)/mpy-cross/build/mpy-cross ] && \
+	  sha256sum --status -c $(MP32_SUM) 2>/dev/null; then touch $@; \
+	else $(MAKE) --no-print-directory mp32-build; fi
+
+mp32-build:
 	$(call apt_install,gcc-multilib)
 	rm -rf build/mp32/src && mkdir -p build/mp32/src
 	tar xzf $(MP_TAR) -C build/mp32/src
@@ -51,8 +59,9 @@ $(MP32): $(MP_TAR)
 	  MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 \
 	  MICROPY_SSL_MBEDTLS=0 MICROPY_PY_BLUETOOTH=0 FROZEN_MANIFEST=$(abspath $(MP32_SRC))/frozen.py \
 	  BUILD=build-32 >> build/mp32/build.log 2>&1
-	cp $(MP32_SRC)/ports/unix/build-32/micropython $@
-	$@ -c "import sys; print('built', sys.implementation.name, sys.implementation.version, '32-bit' if sys.maxsize < 2**32 else '64-bit')"
+	cp $(MP32_SRC)/ports/unix/build-32/micropython $(MP32).new && mv $(MP32).new $(MP32)
+	sha256sum $(MP_TAR) > $(MP32_SUM)
+	$(MP32) -c "import sys; print('built', sys.implementation.name, sys.implementation.version, '32-bit' if sys.maxsize < 2**32 else '64-bit')"
 
 sim: venv mp32
 	$(BIN)/digimon sim
