@@ -25,6 +25,16 @@ POLLS = (  # (path, seconds between requests): the web UI's Now view and Home As
     ("/historic/month?year=2026&month=11", 60.0),
     ("/about", 60.0),
 )
+
+
+def polls_on(day, polls=POLLS):
+    """POLLS with the Day view on `day` (YYYY-MM-DD): a run of a few hours polls its own
+    day, so that the day's answer streams quarter files from the card while the
+    recorder writes."""
+    return tuple((p.replace("2026-11-03", day) if p.startswith("/historic/day?") else p, every)
+                 for p, every in polls)
+
+
 HAMMERED = ("/api/v1/data", "/current/live", "/current/month/peak", "/historic/day?date=2026-11-21",
             "/about", "/app.js", "/historic/month?year=2026&month=11")
 CONFIG = {"web": {"user": "admin", "password": "s3cret-Pw"},

@@ -19,7 +19,7 @@ def attach(state, sd):
     back from its files."""
     state.events.attach(sd)
     store = HistoryStore(sd, state.log)
-    pending = cold.load("firmware.history.scan").recover(store)
+    pending = cold.load("firmware.history.recover").recover(store)
     state.store = store
     state.recorder.attach(store, pending)
     state.peaks.attach(store)

@@ -40,11 +40,11 @@ class Recorder:
         self.second = -1  # second of the quarter of the last telegram (meter time)
         self.pending = None
         if store is not None:
-            self.attach(store, cold.load("firmware.history.scan").recover(store))
+            self.attach(store, cold.load("firmware.history.recover").recover(store))
 
     def attach(self, store, pending):
         """Record to store (a HistoryStore) from now on; pending is its checkpoint
-        (history.scan.recover()), resumed when no telegram has come yet."""
+        (history.recover.recover()), resumed when no telegram has come yet."""
         self.store = store
         if not self.q.qid:
             self.pending = pending
@@ -105,7 +105,7 @@ class Recorder:
                 self.checkpoint_s = q.last_s
                 self.log("recorder: resumed quarter %s" % clock.file_name(qid))
                 return
-            if cold.load("firmware.history.scan").has_quarter(self.store, q.qid):
+            if cold.load("firmware.history.recover").has_quarter(self.store, q.qid):
                 q.clear(0)  # its file was written before the restart: it is final
         self.next_qid = qid
         if q.qid and q.telegrams:

@@ -1,16 +1,13 @@
-"""Quarter files on the SD card, the reading side: recovery after a power cut, a
-quarter file read back, its averages read quickly, and the sorted listings. Used at
-start-up and by requests, so loaded per use (core.cold); history.store writes.
+"""Quarter files on the SD card, the reading side requests use: a quarter's averages
+read quickly, and the sorted listings. Loaded per use (core.cold); history.store
+writes, history.recover reads back after a power cut.
 """
 
-import json
 import os
 
 from micropython import const
 
 from firmware.core import clock
-from firmware.files import exists
-from firmware.history.store import CHECKPOINTS
 
 _SUMMARY_HEAD = const(96)  # bytes that hold "consumed_power_avg" at the start of a quarter file
 SUMMARY_TAIL = const(112)  # bytes that hold our appended averages at its end
@@ -31,61 +28,6 @@ def _number_after(buf, n, key):
     while j < n and (buf[j] == 45 or 48 <= buf[j] <= 57):
         j += 1
     return int(bytes(buf[i:j])) if j > i else None
-
-
-def _load(path):
-    """Parsed JSON of a file, or None when it is missing or damaged."""
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def _remove(store, path):
-    try:
-        os.remove(path)
-        store.log("history: removed %s, cut short by a power cut" % path)
-    except OSError:
-        pass
-
-
-def recover(store):
-    """After a power cut: drop a checkpoint or quarter file that was cut short.
-    Returns the newest good checkpoint (a dict), or None; the next checkpoint goes
-    to the other file. A quarter file cut short is always the checkpoint's quarter
-    (the next checkpoint comes a minute after it is written), so nothing is lost:
-    the recorder writes it again from the checkpoint."""
-    best = None
-    best_key = None
-    for i in (0, 1):
-        path = store.root + "/" + CHECKPOINTS[i]
-        d = _load(path)
-        try:
-            key = (clock.minutes(d["quarter_id"]), sum(d["checkpoint"]["count"]))
-        except (TypeError, KeyError, ValueError):
-            if exists(path):
-                _remove(store, path)
-            continue
-        if best_key is None or key > best_key:
-            best, best_key, store.checkpoint_at = d, key, i
-    if best is not None:
-        qid = best["quarter_id"]
-        path = store.quarter_path(qid)
-        if exists(path) and not has_quarter(store, qid):
-            _remove(store, path)
-    return best
-
-
-def load_quarter(store, qid):
-    """A quarter file's parsed JSON (ours or the original firmware's), or None
-    when it is missing, cut short or holds another quarter."""
-    d = _load(store.quarter_path(qid))
-    return d if isinstance(d, dict) and d.get("quarter_id") == qid else None
-
-
-def has_quarter(store, qid):
-    return load_quarter(store, qid) is not None
 
 
 def summary(store, qid, buf):
@@ -113,10 +55,13 @@ def summary(store, qid, buf):
 # --- listings (directory order on FAT is arbitrary: always sorted here) ---
 
 def _names(store, sub):
+    """The names in a folder, one at a time (a day's 96 names are never all in the
+    heap at once); none when it is missing."""
     try:
-        return os.listdir(store.root + sub)
+        for entry in os.ilistdir(store.root + sub):
+            yield entry[0]
     except OSError:
-        return []
+        return
 
 
 def years(store):

@@ -1,5 +1,5 @@
 """Quarter files on the SD card, the writing side: power-safe writes of the quarter
-files and of the checkpoint (history.scan reads them back, loaded per use).
+files and of the checkpoint (history.scan and history.recover read them back).
 
 Layout (the original firmware's): <sd>/meter/YYYY/MM/DD/HHMM{S|W}.json, one file per
 quarter. The quarter being recorded is checkpointed to <sd>/meter/current-a.json and
@@ -15,7 +15,7 @@ power-loss test finds such cuts). So nothing here is renamed:
   a minute into the next quarter;
 - the checkpoint goes to the older of two files; at start-up the newest one that
   parses wins, so a cut while writing one leaves the other, a minute older.
-At start-up history.scan.recover() deletes what a cut left half written, so every
+At start-up history.recover.recover() deletes what a cut left half written, so every
 JSON file on the card parses.
 """
 

@@ -6,7 +6,7 @@ from microdot import Response
 from micropython import const
 
 from firmware.core import clock, cold
-from firmware.web.history import NO_CARD, parse_date
+from firmware.web.day import NO_CARD, parse_date
 from firmware.web.reply import allowed, chunks
 from firmware.web.server import error
 

@@ -1,17 +1,16 @@
 """HTTP routes of the quarter history: the original firmware's /historic/* listings,
-plus day and month summaries so the UI never fetches 96 files (the quarter files
-themselves are web.meterfile's, the CSV export web.export's, /historic/peaks
-web.capacity's). Loaded per request (core.cold), as history.scan and answers, which
-read the card."""
+plus the month summary so the UI never fetches a month of files (the day's is
+web.day's, the quarter files themselves web.meterfile's, the CSV export web.export's,
+/historic/peaks web.capacity's). Loaded per request (core.cold), as history.scan and
+answers, which read the card."""
 
-from firmware.core import clock, cold
-from firmware.web.reply import allowed, json_obj, json_stream
+from firmware.core import cold
+from firmware.web.day import NO_CARD
+from firmware.web.reply import allowed, json_obj
 from firmware.web.server import error
 
-NO_CARD = "no SD card: history is not kept"
 ROUTES = {"/historic/years": "GET", "/historic/months": "GET",
-          "/historic/days": "GET", "/historic/quarters": "GET", "/historic/day": "GET",
-          "/historic/month": "GET"}
+          "/historic/days": "GET", "/historic/quarters": "GET", "/historic/month": "GET"}
 
 
 def int_arg(args, name, lo, hi):
@@ -22,25 +21,6 @@ def int_arg(args, name, lo, hi):
     if not text.isdigit() or not lo <= int(text) <= hi:
         raise ValueError("%s must be a number from %d to %d" % (name, lo, hi))
     return int(text)
-
-
-def _day(parts):
-    """['YYYY', 'MM', 'DD'] -> (y, m, d), or None when it is not a day."""
-    if [len(p) for p in parts] != [4, 2, 2] or not "".join(parts).isdigit():
-        return None
-    y, m, d = int(parts[0]), int(parts[1]), int(parts[2])
-    return (y, m, d) if 2000 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31 else None
-
-
-def parse_date(text, name="date"):
-    """'YYYY-MM-DD' -> (y, m, d), a day that exists; raises ValueError."""
-    day = _day((text or "").split("-"))
-    if day is None:
-        raise ValueError("%s must be YYYY-MM-DD" % name)
-    y, m, d = day
-    if d > clock._days_from_civil(y + m // 12, m % 12 + 1, 1) - clock._days_from_civil(y, m, 1):
-        raise ValueError("%s: there is no %s" % (name, text))
-    return day
 
 
 def listing(store, what, args):
@@ -58,37 +38,6 @@ def listing(store, what, args):
     return {"year": y, "month": m, "day": d, "quarters": scan.quarters(store, y, m, d)}
 
 
-def _n(v):
-    return "null" if v is None else str(v)
-
-
-def day(store, y, m, d, progress):
-    """/historic/day body: the day's quarter averages in time order, its peak and
-    energy. A plain generator, one quarter per piece (MicroPython has no async
-    generators): the server awaits the socket between pieces, so the P1 reader keeps
-    up while the files are read."""
-    yield '{"date":"%04d-%02d-%02d","quarters":[' % (y, m, d)
-    top = None  # (quarter_id, W): in time order, so on equal power the earlier one stays
-    wh = export_wh = 0
-    sep = ""
-    scan = cold.load("firmware.history.scan")
-    buf = bytearray(scan.SUMMARY_TAIL)
-    for qid in scan.quarters(store, y, m, d):
-        s = scan.summary(store, qid, buf)
-        if s is not None:
-            power = s[2] if s[2] is not None else s[0]  # as peaks.offer() counts it
-            wh += (power or 0) // 4
-            export_wh += -(s[1] or 0) // 4
-            if power is not None and power >= 0 and (top is None or power > top[1]):
-                top = (qid, power)
-            yield ('%s{"quarter_id":%d,"consumed_power_avg":%s,"produced_power_avg":%s,'
-                   '"consumed_energy_avg":%s}' % (sep, qid, _n(s[0]), _n(s[1]), _n(s[2])))
-            sep = ","
-        progress()
-    yield '],"peak":%s,"wh":%d,"export_wh":%d}' % (
-        "null" if top is None else '{"quarter_id":%d,"power":%d}' % top, wh, export_wh)
-
-
 async def handle(request, state, app):
     refused = allowed(request, ROUTES)
     if refused:
@@ -99,9 +48,6 @@ async def handle(request, state, app):
         return error(503, NO_CARD)
     args = request.args
     try:
-        if what == "day":
-            y, m, d = parse_date(args.get("date"))
-            return json_stream(day(store, y, m, d, app.progress))
         if what == "month":
             y = int_arg(args, "year", 2000, 2099)
             m = int_arg(args, "month", 1, 12)

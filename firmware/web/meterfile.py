@@ -4,7 +4,7 @@ firmware served them. Loaded per request (core.cold)."""
 from microdot import Response
 
 from firmware.core import clock
-from firmware.web.history import NO_CARD, _day
+from firmware.web.day import NO_CARD, _day
 from firmware.web.server import error
 
 

@@ -36,6 +36,8 @@ _FAMILIES = const((
     ("/update", "firmware.web.update"),
     ("/historic/peaks", "firmware.web.capacity"),
     ("/historic/export.csv", "firmware.web.export"),
+    ("/historic/days", "firmware.web.history"),  # (before /historic/day, its prefix)
+    ("/historic/day", "firmware.web.day"),
     ("/historic/", "firmware.web.history"),
     ("/meter/", "firmware.web.meterfile"),
     ("/sensor/", "firmware.web.flukso"),

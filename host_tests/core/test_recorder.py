@@ -5,7 +5,7 @@ import json
 import os
 
 from firmware.core import clock, dsmr
-from firmware.history import scan
+from firmware.history import recover, scan
 from firmware.history.store import CHECKPOINTS, HistoryStore
 from firmware.history.recorder import Recorder
 
@@ -61,7 +61,7 @@ def test_quarters_are_written_when_the_next_one_starts():
     rec = Recorder(store, lambda q: done.append(q.qid))  # q is reused after the call
     run(rec, 0, 900 + 10)
     assert done == [clock.quarter_id(261121, 100000, 0)]
-    d = scan.load_quarter(store, clock.quarter_id(261121, 100000, 0))
+    d = recover.load_quarter(store, clock.quarter_id(261121, 100000, 0))
     assert d["consumed_power_avg"] == 1000 and len(d["consumed_power_interval_avgs"]) == 180
     assert d["consumed_energy_avg"] == 1000  # the registers over the whole quarter
     assert scan.years(store) == [2026] and scan.months(store, 2026) == [11] and scan.days(store, 2026, 11) == [21]
@@ -76,7 +76,7 @@ def test_restart_in_the_same_quarter_resumes():
     run(Recorder(store), 0, 300)  # then the power goes: no clean end
     rec = Recorder(HistoryStore(TMP))
     run(rec, 330, 900 - 330 + 5)
-    d = scan.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0))
+    d = recover.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0))
     cons = d["consumed_power_interval_avgs"]
     lost = sum(1 for c in cons if c is None)
     assert lost * 5 <= 60 + 30  # the slots after the last checkpoint, and the 30 s off
@@ -87,7 +87,7 @@ def test_a_quarter_that_ended_while_off_is_written_from_its_checkpoint():
     run(Recorder(HistoryStore(fresh_dir())), 0, 700)
     rec = Recorder(HistoryStore(TMP))
     run(rec, 3600, 5)  # back an hour later
-    d = scan.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0))
+    d = recover.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0))
     assert d is not None and d["consumed_power_avg"] == 1000
     assert len(d["consumed_power_interval_avgs"]) >= 660 // 5
 
@@ -95,9 +95,9 @@ def test_a_quarter_that_ended_while_off_is_written_from_its_checkpoint():
 def test_a_finished_quarter_is_not_overwritten_by_an_old_checkpoint():
     store = HistoryStore(fresh_dir())
     run(Recorder(store), 0, 905)  # quarter 10:00 written; checkpoint still of it
-    before = json.dumps(scan.load_quarter(store, clock.quarter_id(261121, 100000, 0)))
+    before = json.dumps(recover.load_quarter(store, clock.quarter_id(261121, 100000, 0)))
     run(Recorder(HistoryStore(TMP)), 1000, 5)
-    after = json.dumps(scan.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0)))
+    after = json.dumps(recover.load_quarter(HistoryStore(TMP), clock.quarter_id(261121, 100000, 0)))
     assert before == after
 
 
@@ -120,11 +120,11 @@ def test_a_quarter_file_cut_short_is_written_again_from_the_checkpoint():
     qid = clock.quarter_id(261121, 100000, 0)
     with open(store.quarter_path(qid), "w") as f:
         f.write('{"quarter_id":%d,"consumed_power_avg":1000,"interval_secs":5,"cons' % qid)
-    assert scan.load_quarter(store, qid) is None and scan.summary(store, qid, BUF) is None
+    assert recover.load_quarter(store, qid) is None and scan.summary(store, qid, BUF) is None
     rec = Recorder(HistoryStore(TMP))
     assert os.listdir(TMP + "/meter/2026/11/21") == []  # no half file after start-up
     run(rec, 960, 5)
-    d = scan.load_quarter(store, qid)
+    d = recover.load_quarter(store, qid)
     # up to the last checkpoint, at 14:00: the last minute is lost
     assert d["consumed_power_avg"] == 1000 and len(d["consumed_power_interval_avgs"]) == 169
 
